@@ -1,0 +1,35 @@
+# shellcheck shell=sh
+# sockets/layout.sh - read the socket layout from shell scripts.
+# Source it, then:   layout_get CHANNEL FIELD [FILE]
+#   FIELD is one of: name mode context
+# Example: qemu_sock="$dir/$(layout_get qemu name)"
+# FILE defaults to $MIGSOCK_LAYOUT, else the layout next to this script.
+
+layout_file_default() {
+	if [ -n "${MIGSOCK_LAYOUT:-}" ]; then
+		printf '%s\n' "$MIGSOCK_LAYOUT"
+	else
+		printf '%s\n' "${MIGSOCK_LAYOUT_DIR:-/usr/local/share/migsock}/migration.layout"
+	fi
+}
+
+layout_get() {
+	_lg_file=${3:-$(layout_file_default)}
+	case $2 in
+	name) _lg_col=2 ;;
+	mode) _lg_col=3 ;;
+	context) _lg_col=4 ;;
+	*) echo "layout_get: unknown field '$2' (use name, mode or context)" >&2; return 2 ;;
+	esac
+	_lg_val=$(awk -v ch="$1" -v col="$_lg_col" \
+		'$1 !~ /^#/ && $1 == ch { print $col; exit }' "$_lg_file") || return 3
+	if [ -z "$_lg_val" ]; then
+		echo "layout_get: no channel '$1' in $_lg_file" >&2
+		return 3
+	fi
+	printf '%s\n' "$_lg_val"
+}
+
+layout_channels() {
+	awk '$1 !~ /^#/ && NF { print $1 }' "${1:-$(layout_file_default)}"
+}

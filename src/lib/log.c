@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/* log.c - messages, die() and the error object; see log.h. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *prog = "migsock";
+
+void log_init(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	prog = slash ? slash + 1 : name;
+}
+
+const char *log_prog(void)
+{
+	return prog;
+}
+
+static int ms_vfail(struct ms_error *e, int code, int err, const char *fmt,
+		    va_list ap)
+{
+	if (!e)
+		return -1;
+	e->code = code;
+	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	if (err && n >= 0 && (size_t)n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(err));
+	return -1;
+}
+
+int ms_fail(struct ms_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ms_vfail(e, code, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ms_fail_errno(struct ms_error *e, int code, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ms_vfail(e, code, err, fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -1;
+}
+
+/* Severity prefixes journald understands (sd-daemon.h values). */
+enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6 };
+
+static void vlog(int prio, int err, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	if (err && n >= 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
+	if (getenv("JOURNAL_STREAM"))
+		fprintf(stderr, "<%d>%s: %s\n", prio, prog, line);
+	else
+		fprintf(stderr, "%s: %s\n", prog, line);
+}
+
+#define LOG_FN(name, prio)                   \
+	void name(const char *fmt, ...)      \
+	{                                    \
+		va_list ap;                  \
+		va_start(ap, fmt);           \
+		vlog(prio, 0, fmt, ap);      \
+		va_end(ap);                  \
+	}
+
+LOG_FN(log_info, PRIO_INFO)
+LOG_FN(log_warn, PRIO_WARNING)
+LOG_FN(log_error, PRIO_ERR)
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(PRIO_ERR, 0, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void die_errno(int code, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(PRIO_ERR, err, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+void die_err(const struct ms_error *e)
+{
+	die(e->code ? e->code : MS_EXIT_SYS, "%s", e->msg);
+}
+
+char *json_escape(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; in && *in && o + 7 < outlen; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (outlen)
+		out[o < outlen ? o : outlen - 1] = '\0';
+	return out;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT
+ * log.h - one-line messages on stderr, die() helpers, and the error object
+ * library functions fill instead of exiting (crun's style: the library
+ * reports, the command decides).
+ *
+ * Format: "PROG: message". Under systemd (JOURNAL_STREAM set) each line gets
+ * a "<N>" priority prefix so journald keeps the severity.
+ */
+#ifndef MIGSOCK_LOG_H
+#define MIGSOCK_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+#include "exitcodes.h"
+
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* An error a library function reports: the exit code a command should use
+ * and the one-line message (no program prefix, no newline). */
+struct ms_error {
+	int code;
+	char msg[512];
+};
+
+/* Fill @e (if not NULL) and return -1, so callers can "return ms_fail(...)".
+ * ms_fail_errno appends ": strerror(errno)". */
+int ms_fail(struct ms_error *e, int code, const char *fmt, ...) PRINTF(3, 4);
+int ms_fail_errno(struct ms_error *e, int code, const char *fmt, ...) PRINTF(3, 4);
+
+/* Program name used as prefix; set once from main(). */
+void log_init(const char *prog);
+const char *log_prog(void);
+
+void log_info(const char *fmt, ...) PRINTF(1, 2);
+void log_warn(const char *fmt, ...) PRINTF(1, 2);
+void log_error(const char *fmt, ...) PRINTF(1, 2);
+
+noreturn void die(int code, const char *fmt, ...) PRINTF(2, 3);
+noreturn void die_errno(int code, const char *fmt, ...) PRINTF(2, 3);
+noreturn void die_err(const struct ms_error *e);
+
+/* JSON string escaping into @out (always NUL-terminated, truncated to fit).
+ * Returns @out. For JSON-lines logs and --json results. */
+char *json_escape(const char *in, char *out, size_t outlen);
+
+#endif

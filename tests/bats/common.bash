@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# tests/bats/common.bash - shared by every bats file: `load common`.
+# MIGSOCK_BIN: directory of the binaries under test (the Makefile sets it to
+# build/bin or build/asan/bin). TOP: the source tree.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MIGSOCK_BIN=${MIGSOCK_BIN:-$TOP/build/bin}
+export MIGSOCK_LAYOUT=${MIGSOCK_LAYOUT:-$TOP/sockets/migration.layout}
+# Sanitizer runs: fail on the first report, and a report is never silent.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+# A fresh scratch directory per test, short enough for sun_path.
+ms_tmpdir() {
+	mktemp -d /tmp/ms.XXXXXX
+}
+
+# Wait until something accepts connections at $1 (up to $2 tenths of a second).
+wait_for_socket() {
+	local path=$1 tries=${2:-100}
+	while ((tries-- > 0)); do
+		if [ -S "$path" ] && socat -u OPEN:/dev/null "UNIX-CONNECT:$path" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no listener at $path" >&2
+	return 1
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
