@@ -24,6 +24,10 @@ bool label_enabled(void);
  * enabled, security_check_context() (the kernel's verdict). */
 int label_validate(const char *ctx, struct ms_error *e);
 
+/* The syntax check alone (no kernel): for files read on another host,
+ * such as the socket layout. Fuzzed in tests/fuzz. */
+int label_check_syntax(const char *ctx, struct ms_error *e);
+
 /* Set the context for the next socket() of this thread (NULL resets).
  * SELinux disabled: notice once and return 0, or fail if @required. */
 int label_sockcreate(const char *ctx, bool required, struct ms_error *e);
