@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT
+ * relay.h - the state of one migsock-relay process: channels (an upstream
+ * path each), listening sockets (one or more per channel), connections,
+ * and the epoll loop that drives them all. One process, one thread.
+ *
+ *   setup.c  channels and listening sockets from the options
+ *   loop.c   epoll, signals, timers, accept, drain on SIGTERM
+ *   conn.c   a connection: peer check, upstream connect in accept order,
+ *            forwarding both ways (fwd.c), close and log (report.c)
+ */
+#ifndef MIGSOCK_RELAY_H
+#define MIGSOCK_RELAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fwd.h"
+#include "layout.h"
+#include "notify.h"
+#include "opts.h"
+#include "peer.h"
+#include "sockpath.h"
+
+/* What an epoll event points at. */
+enum ev_kind { EV_LISTENER, EV_CLIENT, EV_UPSTREAM, EV_SIGNAL, EV_RETRY,
+	       EV_DRAIN };
+
+struct ev_src {
+	enum ev_kind kind;
+};
+
+struct conn;
+
+struct relay_channel {
+	char name[32];
+	char upstream[SOCKPATH_MAX + 1];
+	const char *connect_context;  /* NULL: inherit */
+	/* Accepted connections waiting for their upstream connect, oldest
+	 * first: only the head is ever connecting (accept order). */
+	struct conn *queue_head, *queue_tail;
+	bool retry_armed;             /* head got EAGAIN, waits for timer */
+	bool running;                 /* conn_run_queue() is on the stack */
+};
+
+struct relay_listener {
+	struct ev_src ev;
+	int fd;
+	char path[SOCKPATH_MAX + 1];  /* "" when passed by activation */
+	bool ours;                    /* created here: unlink on exit */
+	bool paused;                  /* out of fds: not polled for now */
+	struct relay_channel *ch;
+};
+
+struct relay {
+	int epfd, sigfd, retry_fd, drain_fd;
+	int reserve_fd;               /* spent to refuse when out of fds */
+	size_t n_channels, n_listeners;
+	struct relay_channel channels[LAYOUT_MAX_CHANNELS];
+	struct relay_listener listeners[NOTIFY_FDS_MAX];
+	const struct peer_allow *allow;
+	unsigned max_conns, n_conns, drain_timeout;
+	unsigned long next_id;
+	struct conn *conns;           /* all connections */
+	struct conn *busy;            /* stopped at their fairness budget */
+	bool draining;
+	bool stop;
+};
+
+/* setup.c: fill channels and listeners from @o (creating sockets, or
+ * taking them from LISTEN_FDS). Before the sandbox. */
+int relay_setup(struct relay *r, const struct relay_opts *o,
+		struct ms_error *e);
+/* "DIR/NAME", refused (MS_EXIT_PATH) if longer than a socket path can be. */
+int relay_join_path(char *out, size_t len, const char *dir, const char *name,
+		    struct ms_error *e);
+/* Remove the socket files we created; close the listening sockets. */
+void relay_close_listeners(struct relay *r);
+
+/* loop.c */
+int relay_loop_init(struct relay *r, struct ms_error *e);
+int relay_run(struct relay *r);
+void relay_poll_listener(struct relay *r, struct relay_listener *l, bool on);
+
+/* conn.c */
+void conn_accept(struct relay *r, struct relay_listener *l, int fd);
+void conn_event(struct relay *r, struct ev_src *ev, uint32_t events);
+void conn_run_queue(struct relay *r, struct relay_channel *ch);
+void conn_run_busy(struct relay *r);
+void conn_reap(void);
+/* Close every connection (logging @why) and stop the loop. */
+void conn_close_all(struct relay *r, const char *why);
+
+#endif
