@@ -120,7 +120,7 @@ rc=0
 wait "$relay_pid" || rc=$?
 relay_pid=
 if [ "$valgrind" = 1 ]; then
-	grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost' "$dir/valgrind.log" | sed 's/^==[0-9]*== /soak: valgrind: /'
+	grep -E 'ERROR SUMMARY|in use at exit|All heap blocks|definitely lost|indirectly lost' "$dir/valgrind.log" | sed 's/^==[0-9]*== /soak: valgrind: /'
 	[ "$rc" != 99 ] || { cat "$dir/valgrind.log" >&2; die "valgrind found errors or leaks in the relay"; }
 fi
 [ "$rc" = 0 ] || { tail -n 5 "$dir/relay.log" >&2; die "the relay exited with $rc after SIGTERM, expected 0"; }
