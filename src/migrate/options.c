@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: MIT
+/* options.c - migsock-migrate's command line; see options.h. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "util.h"
+
+enum {
+	OPT_DOMAIN = 256, OPT_DESTURI, OPT_MIGRATEURI, OPT_DISKS_URI,
+	OPT_DEST_CONNECT, OPT_DNAME, OPT_LIVE, OPT_P2P, OPT_DIRECT,
+	OPT_TUNNELLED, OPT_OFFLINE, OPT_PERSISTENT, OPT_UNDEFINESOURCE,
+	OPT_COPY_ALL, OPT_COPY_INC, OPT_MIGRATE_DISKS, OPT_PARALLEL,
+	OPT_PARALLEL_CONNECTIONS, OPT_POSTCOPY, OPT_POSTCOPY_AFTER_PRECOPY,
+	OPT_SUSPEND, OPT_TIMEOUT, OPT_TIMEOUT_SUSPEND, OPT_TIMEOUT_POSTCOPY,
+	OPT_TIMEOUT_ABORT, OPT_TLS, OPT_TLS_DESTINATION, OPT_VERBOSE, OPT_DIR,
+	OPT_LAYOUT, OPT_JSON, OPT_NO_PROGRESS, OPT_AUTO_CONVERGE,
+	OPT_ABORT_ON_ERROR, OPT_COMPRESSED, OPT_UNSAFE, OPT_CHANGE_PROTECTION,
+};
+
+static const struct option long_opts[] = {
+	{ "connect", required_argument, NULL, 'c' },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "desturi", required_argument, NULL, OPT_DESTURI },
+	{ "migrateuri", required_argument, NULL, OPT_MIGRATEURI },
+	{ "disks-uri", required_argument, NULL, OPT_DISKS_URI },
+	{ "dest-connect", required_argument, NULL, OPT_DEST_CONNECT },
+	{ "dname", required_argument, NULL, OPT_DNAME },
+	{ "live", no_argument, NULL, OPT_LIVE },
+	{ "p2p", no_argument, NULL, OPT_P2P },
+	{ "direct", no_argument, NULL, OPT_DIRECT },
+	{ "tunnelled", no_argument, NULL, OPT_TUNNELLED },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
+	{ "undefinesource", no_argument, NULL, OPT_UNDEFINESOURCE },
+	{ "copy-storage-all", no_argument, NULL, OPT_COPY_ALL },
+	{ "copy-storage-inc", no_argument, NULL, OPT_COPY_INC },
+	{ "migrate-disks", required_argument, NULL, OPT_MIGRATE_DISKS },
+	{ "parallel", no_argument, NULL, OPT_PARALLEL },
+	{ "parallel-connections", required_argument, NULL, OPT_PARALLEL_CONNECTIONS },
+	{ "postcopy", no_argument, NULL, OPT_POSTCOPY },
+	{ "postcopy-after-precopy", no_argument, NULL, OPT_POSTCOPY_AFTER_PRECOPY },
+	{ "suspend", no_argument, NULL, OPT_SUSPEND },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "timeout-suspend", no_argument, NULL, OPT_TIMEOUT_SUSPEND },
+	{ "timeout-postcopy", no_argument, NULL, OPT_TIMEOUT_POSTCOPY },
+	{ "timeout-abort", no_argument, NULL, OPT_TIMEOUT_ABORT },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-destination", required_argument, NULL, OPT_TLS_DESTINATION },
+	{ "auto-converge", no_argument, NULL, OPT_AUTO_CONVERGE },
+	{ "abort-on-error", no_argument, NULL, OPT_ABORT_ON_ERROR },
+	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
+	{ "unsafe", no_argument, NULL, OPT_UNSAFE },
+	{ "change-protection", no_argument, NULL, OPT_CHANGE_PROTECTION },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void mig_opts_init(struct mig_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+static int parse_int(const char *opt, const char *s, int min, int max,
+		     int *out, struct ms_error *e)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "--%s '%s' is not a number from %d to %d", opt,
+			       s, min, max);
+	*out = (int)v;
+	return 0;
+}
+
+static void set_timeout_action(struct mig_opts *o, enum mig_timeout_action a)
+{
+	o->timeout_action = a;
+	o->n_timeout_actions++;
+}
+
+/* Flags without an argument, as a table: option value -> field. */
+static bool *flag_field(struct mig_opts *o, int c)
+{
+	switch (c) {
+	case OPT_LIVE: return &o->live;
+	case OPT_P2P: return &o->p2p;
+	case OPT_DIRECT: return &o->direct;
+	case OPT_TUNNELLED: return &o->tunnelled;
+	case OPT_OFFLINE: return &o->offline;
+	case OPT_PERSISTENT: return &o->persistent;
+	case OPT_UNDEFINESOURCE: return &o->undefinesource;
+	case OPT_COPY_ALL: return &o->copy_all;
+	case OPT_COPY_INC: return &o->copy_inc;
+	case OPT_PARALLEL: return &o->parallel;
+	case OPT_POSTCOPY: return &o->postcopy;
+	case OPT_POSTCOPY_AFTER_PRECOPY: return &o->postcopy_after_precopy;
+	case OPT_SUSPEND: return &o->suspend;
+	case OPT_TLS: return &o->tls;
+	case OPT_AUTO_CONVERGE: return &o->auto_converge;
+	case OPT_ABORT_ON_ERROR: return &o->abort_on_error;
+	case OPT_COMPRESSED: return &o->compressed;
+	case OPT_UNSAFE: return &o->unsafe_;
+	case OPT_CHANGE_PROTECTION: return &o->change_protection;
+	case OPT_VERBOSE: return &o->verbose;
+	case OPT_JSON: return &o->json;
+	case OPT_NO_PROGRESS: return &o->no_progress;
+	default: return NULL;
+	}
+}
+
+/* Options with an argument that is kept as a string. */
+static const char **string_field(struct mig_opts *o, int c)
+{
+	switch (c) {
+	case 'c': return &o->connect;
+	case OPT_DOMAIN: return &o->domain;
+	case OPT_DESTURI: return &o->desturi;
+	case OPT_MIGRATEURI: return &o->migrateuri;
+	case OPT_DISKS_URI: return &o->disks_uri;
+	case OPT_DEST_CONNECT: return &o->dest_connect;
+	case OPT_DNAME: return &o->dname;
+	case OPT_MIGRATE_DISKS: return &o->migrate_disks;
+	case OPT_TLS_DESTINATION: return &o->tls_destination;
+	case OPT_DIR: return &o->dir;
+	case OPT_LAYOUT: return &o->layout;
+	default: return NULL;
+	}
+}
+
+static const char *opt_name(int c)
+{
+	for (const struct option *lo = long_opts; lo->name; lo++)
+		if (lo->val == c)
+			return c == 'c' ? "c" : lo->name;
+	return "?";
+}
+
+static int parse_one(struct mig_opts *o, int c, const char *arg,
+		     struct ms_error *e)
+{
+	bool *flag = flag_field(o, c);
+	const char **str = string_field(o, c);
+
+	if (flag) {
+		*flag = true;
+		return 0;
+	}
+	if (str) {
+		if (!*arg)
+			return ms_fail(e, MS_EXIT_USAGE,
+				       "%s%s has an empty argument: give a value",
+				       c == 'c' ? "-" : "--", opt_name(c));
+		*str = arg;
+		return 0;
+	}
+	switch (c) {
+	case OPT_PARALLEL_CONNECTIONS:
+		/* QEMU's multifd-channels range. */
+		return parse_int("parallel-connections", arg, 1, 255,
+				 &o->parallel_connections, e);
+	case OPT_TIMEOUT:
+		return parse_int("timeout", arg, 1, INT_MAX, &o->timeout, e);
+	case OPT_TIMEOUT_SUSPEND:
+		set_timeout_action(o, MIG_TIMEOUT_SUSPEND);
+		return 0;
+	case OPT_TIMEOUT_POSTCOPY:
+		set_timeout_action(o, MIG_TIMEOUT_POSTCOPY);
+		return 0;
+	case OPT_TIMEOUT_ABORT:
+		set_timeout_action(o, MIG_TIMEOUT_ABORT);
+		return 0;
+	case 'h':
+		o->help = true;
+		return 0;
+	default:
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "unknown or incomplete option: see --help");
+	}
+}
+
+/* virsh migrate's positional order: DOMAIN DESTURI MIGRATEURI. */
+static int parse_positional(struct mig_opts *o, int argc, char **argv,
+			    struct ms_error *e)
+{
+	const char **slots[] = { &o->domain, &o->desturi, &o->migrateuri };
+	size_t next = 0;
+
+	for (int i = optind; i < argc; i++) {
+		while (next < ARRAY_SIZE(slots) && *slots[next])
+			next++;
+		if (next == ARRAY_SIZE(slots))
+			return ms_fail(e, MS_EXIT_USAGE,
+				       "unexpected argument '%s': see --help",
+				       argv[i]);
+		*slots[next++] = argv[i];
+	}
+	return 0;
+}
+
+int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
+		   struct ms_error *e)
+{
+	int c;
+
+	optind = 0; /* full re-initialisation: the unit tests parse often */
+	opterr = 0; /* we print our own one-line error */
+	while ((c = getopt_long(argc, argv, "+c:h", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			return ms_fail(e, MS_EXIT_USAGE,
+				       "unknown option or missing argument "
+				       "'%s': see --help", bad ? bad : "?");
+		}
+		if (parse_one(o, c, optarg, e) < 0)
+			return -1;
+	}
+	return parse_positional(o, argc, argv, e);
+}
+
+static int build_uri(char *buf, size_t len, const char *what,
+		     struct ms_error *e, const char *prefix, const char *dir,
+		     const char *name)
+{
+	int n = snprintf(buf, len, "%s%s/%s", prefix, dir, name);
+
+	if (n < 0 || (size_t)n >= len)
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "the %s built from --dir %s is longer than %zu "
+			       "bytes: use a shorter directory", what, dir,
+			       len - 1);
+	return 0;
+}
+
+static int channel_name(const struct layout *l, const char *channel,
+			const char **name, struct ms_error *e)
+{
+	const struct layout_channel *ch = layout_find(l, channel);
+
+	if (!ch)
+		return ms_fail(e, MS_EXIT_CONFIG,
+			       "the socket layout has no '%s' channel: add it "
+			       "(see sockets/migration.layout)", channel);
+	*name = ch->name;
+	return 0;
+}
+
+bool mig_copies_storage(const struct mig_opts *o)
+{
+	return o->copy_all || o->copy_inc;
+}
+
+int mig_opts_resolve(struct mig_opts *o, const struct layout *l,
+		     struct ms_error *e)
+{
+	const char *name = NULL;
+
+	if (!o->dir)
+		return 0;
+	if (o->dir[0] != '/')
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "--dir %s is relative: give the absolute path "
+			       "both daemons see", o->dir);
+	if (!o->desturi) {
+		if (channel_name(l, "driver", &name, e) < 0 ||
+		    build_uri(o->desturi_buf, sizeof(o->desturi_buf),
+			      "destination URI", e,
+			      "qemu+unix:///system?socket=", o->dir, name) < 0)
+			return -1;
+		o->desturi = o->desturi_buf;
+	}
+	/* Tunnelled and offline migrations open no hypervisor stream. */
+	if (!o->migrateuri && !o->tunnelled && !o->offline) {
+		if (channel_name(l, "qemu", &name, e) < 0 ||
+		    build_uri(o->migrateuri_buf, sizeof(o->migrateuri_buf),
+			      "migration URI", e, "unix://", o->dir,
+			      name) < 0)
+			return -1;
+		o->migrateuri = o->migrateuri_buf;
+	}
+	if (!o->disks_uri && mig_copies_storage(o) && !o->tunnelled &&
+	    !o->offline) {
+		if (channel_name(l, "nbd", &name, e) < 0 ||
+		    build_uri(o->disks_uri_buf, sizeof(o->disks_uri_buf),
+			      "disks URI", e, "unix://", o->dir, name) < 0)
+			return -1;
+		o->disks_uri = o->disks_uri_buf;
+	}
+	return 0;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Copy @n bytes of @s into @buf, decoding %XX. */
+static bool copy_decoded(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		}
+		if (o + 1 >= len)
+			return false;
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return o > 0;
+}
+
+bool mig_uri_unix_path(const char *uri, char *buf, size_t len)
+{
+	const char *p, *end;
+
+	if (!uri)
+		return false;
+	if (starts_with(uri, "unix://"))
+		p = uri + strlen("unix://");
+	else if (starts_with(uri, "unix:"))
+		p = uri + strlen("unix:");
+	else
+		p = NULL;
+	if (p)
+		return *p == '/' && copy_decoded(p, strlen(p), buf, len);
+
+	p = strchr(uri, '?');
+	while (p) {
+		p++;
+		if (starts_with(p, "socket=")) {
+			p += strlen("socket=");
+			end = p + strcspn(p, "&");
+			return copy_decoded(p, (size_t)(end - p), buf, len);
+		}
+		p = strchr(p, '&');
+	}
+	return false;
+}
+
+bool mig_uri_is_unix_daemon(const char *uri)
+{
+	const char *colon = uri ? strchr(uri, ':') : NULL;
+
+	if (!colon)
+		return false;
+	/* "driver+unix://" or a local "driver:///" URI. */
+	return memmem(uri, (size_t)(colon - uri), "+unix", 5) != NULL ||
+	       strncmp(colon, ":///", 4) == 0;
+}
+
+static int refuse(struct ms_error *e, const char *msg)
+{
+	return ms_fail(e, MS_EXIT_USAGE, "%s", msg);
+}
+
+static bool is_unix_uri(const char *uri)
+{
+	return starts_with(uri, "unix:");
+}
+
+/* The path a unix: URI names must be absolute: libvirt hands it to QEMU. */
+static int check_unix_uri(const char *opt, const char *uri, struct ms_error *e)
+{
+	char path[PATH_MAX];
+
+	if (!uri || !is_unix_uri(uri))
+		return 0;
+	if (!mig_uri_unix_path(uri, path, sizeof(path)))
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "%s '%s' names no socket path: write "
+			       "unix:///absolute/path", opt, uri);
+	return 0;
+}
+
+/* What is missing or contradictory on the command line itself. */
+static int check_basics(const struct mig_opts *o, struct ms_error *e)
+{
+	if (o->direct)
+		return refuse(e, "--direct asks for unmanaged direct migration, "
+			      "which libvirt's QEMU driver does not offer (QEMU "
+			      "has no management daemon of its own): drop "
+			      "--direct for managed direct migration, or use --p2p");
+	if (!o->domain)
+		return refuse(e, "no domain given: name it with --domain NAME");
+	if (!o->connect)
+		return refuse(e, "no source daemon given: give -c URI (e.g. "
+			      "qemu+unix:///system?socket=/path/libvirt-sock)");
+	if (!o->desturi)
+		return refuse(e, "no destination given: give --desturi URI or "
+			      "--dir DIR (the shared socket directory)");
+	if (check_unix_uri("--migrateuri", o->migrateuri, e) < 0 ||
+	    check_unix_uri("--disks-uri", o->disks_uri, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_offline(const struct mig_opts *o, struct ms_error *e)
+{
+	if (!o->offline)
+		return 0;
+	if (o->live)
+		return refuse(e, "--offline moves only the inactive definition "
+			      "and cannot be --live: choose one");
+	if (!o->persistent)
+		return refuse(e, "--offline needs --persistent: libvirt only "
+			      "migrates a definition it may keep on the "
+			      "destination");
+	if (mig_copies_storage(o))
+		return refuse(e, "--offline cannot copy storage (libvirt copies "
+			      "no disks offline): drop --copy-storage-*");
+	if (o->postcopy || o->parallel || o->suspend || o->timeout ||
+	    o->tunnelled)
+		return refuse(e, "--offline moves no memory: drop --postcopy, "
+			      "--parallel, --suspend, --timeout and --tunnelled");
+	return 0;
+}
+
+static int check_storage(const struct mig_opts *o, struct ms_error *e)
+{
+	if (o->copy_all && o->copy_inc)
+		return refuse(e, "--copy-storage-all and --copy-storage-inc "
+			      "exclude each other: choose one");
+	if (!mig_copies_storage(o)) {
+		if (o->migrate_disks)
+			return refuse(e, "--migrate-disks selects disks to copy: "
+				      "add --copy-storage-all or "
+				      "--copy-storage-inc");
+		if (o->disks_uri)
+			return refuse(e, "--disks-uri is only used to copy "
+				      "storage: add --copy-storage-all or "
+				      "--copy-storage-inc");
+		return 0;
+	}
+	if (!o->tunnelled && is_unix_uri(o->migrateuri) && !o->disks_uri)
+		return refuse(e, "copying storage next to a UNIX --migrateuri "
+			      "needs --disks-uri unix:///PATH (or --dir DIR): "
+			      "libvirt would send the disks over TCP");
+	return 0;
+}
+
+/* libvirt's tunnel is the daemons' RPC connection: over UNIX sockets it
+ * carries the memory stream only. */
+static int check_tunnelled(const struct mig_opts *o, struct ms_error *e)
+{
+	if (!o->tunnelled)
+		return 0;
+	if (!o->p2p)
+		return refuse(e, "--tunnelled needs --p2p: the tunnel is the "
+			      "source daemon's own connection to the destination");
+	if (o->parallel)
+		return refuse(e, "--tunnelled cannot carry --parallel "
+			      "connections: drop one of them");
+	if (o->postcopy)
+		return refuse(e, "--tunnelled cannot carry --postcopy: drop one "
+			      "of them");
+	if (mig_copies_storage(o))
+		return refuse(e, "--tunnelled cannot copy storage over UNIX "
+			      "sockets: drop --tunnelled and copy through "
+			      "--disks-uri (or --dir)");
+	if (o->migrateuri || o->disks_uri)
+		return refuse(e, "--tunnelled sends everything through the "
+			      "daemon connection: drop --migrateuri and "
+			      "--disks-uri");
+	return 0;
+}
+
+static int check_copy_modes(const struct mig_opts *o, struct ms_error *e)
+{
+	if (o->postcopy_after_precopy && !o->postcopy)
+		return refuse(e, "--postcopy-after-precopy needs --postcopy");
+	if (o->parallel_connections && !o->parallel)
+		return refuse(e, "--parallel-connections N needs --parallel");
+	if (o->parallel && o->postcopy)
+		return refuse(e, "--parallel and --postcopy cannot be combined: "
+			      "QEMU has no post-copy over multiple connections");
+	if (o->n_timeout_actions && !o->timeout)
+		return refuse(e, "--timeout-suspend, --timeout-postcopy and "
+			      "--timeout-abort need --timeout SEC");
+	if (o->n_timeout_actions > 1)
+		return refuse(e, "--timeout-suspend, --timeout-postcopy and "
+			      "--timeout-abort exclude each other: choose one");
+	if (o->timeout && !o->live)
+		return refuse(e, "--timeout acts on a live migration: add --live");
+	if (o->timeout_action == MIG_TIMEOUT_POSTCOPY && o->timeout &&
+	    !o->postcopy)
+		return refuse(e, "--timeout-postcopy needs --postcopy");
+	return 0;
+}
+
+static int check_tls(const struct mig_opts *o, struct ms_error *e)
+{
+	if (!o->tls) {
+		if (o->tls_destination)
+			return refuse(e, "--tls-destination needs --tls");
+		return 0;
+	}
+	if (is_unix_uri(o->migrateuri) && !o->tls_destination)
+		return refuse(e, "--tls over a UNIX --migrateuri has no hostname "
+			      "to check the certificate against: add "
+			      "--tls-destination HOSTNAME");
+	if (mig_copies_storage(o) && is_unix_uri(o->disks_uri))
+		return refuse(e, "NBD migration with TLS is not supported over "
+			      "UNIX sockets (libvirt): drop --tls or "
+			      "--copy-storage-*");
+	return 0;
+}
+
+/* Over a UNIX desturi the destination has no hostname for libvirt to
+ * derive tcp://HOST from: the caller must name the QEMU socket. */
+static int check_unix_streams(const struct mig_opts *o, struct ms_error *e)
+{
+	if (o->tunnelled || o->offline || o->migrateuri)
+		return 0;
+	if (mig_uri_is_unix_daemon(o->desturi))
+		return refuse(e, "with a UNIX --desturi libvirt cannot choose "
+			      "where QEMU sends the migration stream: give "
+			      "--migrateuri unix:///PATH or --dir DIR");
+	return 0;
+}
+
+int mig_opts_check(const struct mig_opts *o, struct ms_error *e)
+{
+	if (check_basics(o, e) < 0 || check_offline(o, e) < 0 ||
+	    check_tunnelled(o, e) < 0 || check_storage(o, e) < 0 ||
+	    check_copy_modes(o, e) < 0 || check_tls(o, e) < 0 ||
+	    check_unix_streams(o, e) < 0)
+		return -1;
+	return 0;
+}

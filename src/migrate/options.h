@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT
+ * options.h - migsock-migrate's command line: virsh migrate's option names
+ * (so a `virsh migrate` line becomes a migsock line by renaming the
+ * command), plus --dir/--layout/--json/--no-progress/--dest-connect.
+ *
+ * Three steps, each a pure function the unit tests drive:
+ *   mig_opts_parse()    argv -> struct mig_opts (MS_EXIT_USAGE on garbage)
+ *   mig_opts_resolve()  --dir + socket layout -> desturi/migrateuri/disks-uri
+ *                       where the user gave none
+ *   mig_opts_check()    the up-front refusals: flag conflicts and the
+ *                       combinations libvirt refuses over UNIX sockets
+ */
+#ifndef MIGSOCK_MIGRATE_OPTIONS_H
+#define MIGSOCK_MIGRATE_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "layout.h"
+#include "log.h"
+
+#define MIG_URI_MAX 512
+
+enum mig_timeout_action {
+	MIG_TIMEOUT_SUSPEND = 0, /* virsh's default: pause the guest */
+	MIG_TIMEOUT_POSTCOPY,    /* switch to post-copy */
+	MIG_TIMEOUT_ABORT,       /* ours: abort the job, exit MS_EXIT_ABORTED */
+};
+
+struct mig_opts {
+	const char *connect;        /* -c: source daemon URI */
+	const char *domain;
+	const char *dname;          /* --dname: name on the destination */
+	const char *desturi;        /* destination daemon URI (as the source
+	                             * daemon sees it with --p2p) */
+	const char *migrateuri;     /* hypervisor stream: unix:///PATH */
+	const char *disks_uri;      /* NBD stream: unix:///PATH */
+	const char *dest_connect;   /* destination as this client reaches it
+	                             * (default: desturi) */
+	const char *dir;            /* --dir: socket directory of the layout */
+	const char *layout;         /* --layout FILE */
+	const char *migrate_disks;  /* comma-separated target names */
+	const char *tls_destination;
+
+	bool live, p2p, direct, tunnelled, offline, persistent, undefinesource;
+	bool copy_all, copy_inc, parallel, postcopy, postcopy_after_precopy;
+	bool suspend, tls, verbose, json, no_progress, help;
+	bool auto_converge, abort_on_error, compressed, unsafe_, change_protection;
+
+	int parallel_connections;   /* 0: not given */
+	int timeout;                /* seconds, 0: none */
+	enum mig_timeout_action timeout_action;
+	int n_timeout_actions;      /* how many --timeout-* were given */
+
+	/* URIs built from --dir (the pointers above point here then). */
+	char desturi_buf[MIG_URI_MAX];
+	char migrateuri_buf[MIG_URI_MAX];
+	char disks_uri_buf[MIG_URI_MAX];
+};
+
+void mig_opts_init(struct mig_opts *o);
+
+/* Parse argv (positional: DOMAIN [DESTURI [MIGRATEURI]], as virsh).
+ * Pointers in @o point into @argv. */
+int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
+		   struct ms_error *e);
+
+/* With --dir, fill the URIs the user left out from the layout's driver,
+ * qemu and nbd socket names. No-op without --dir. */
+int mig_opts_resolve(struct mig_opts *o, const struct layout *l,
+		     struct ms_error *e);
+
+/* Up-front refusals (MS_EXIT_USAGE), before anything is contacted. */
+int mig_opts_check(const struct mig_opts *o, struct ms_error *e);
+
+bool mig_copies_storage(const struct mig_opts *o);
+
+/* The socket path of a unix:///PATH (or unix:/PATH) URI into @buf, or of
+ * a libvirt URI's ?socket= parameter (percent-decoded). Returns false if
+ * @uri names no socket path. */
+bool mig_uri_unix_path(const char *uri, char *buf, size_t len);
+
+/* A libvirt URI that reaches its daemon through a UNIX socket. */
+bool mig_uri_is_unix_daemon(const char *uri);
+
+#endif

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/* plan.c - options -> libvirt flags, parameters and expectations; see
+ * plan.h. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+#include "util.h"
+
+enum mig_flow mig_plan_flow(const struct mig_opts *o)
+{
+	return o->p2p || o->tunnelled ? MIG_FLOW_P2P : MIG_FLOW_DIRECT;
+}
+
+static const struct {
+	unsigned long flag;
+	const char *name;
+} flag_names[] = {
+	{ VIR_MIGRATE_LIVE, "--live" },
+	{ VIR_MIGRATE_PEER2PEER, "--p2p" },
+	{ VIR_MIGRATE_TUNNELLED, "--tunnelled" },
+	{ VIR_MIGRATE_PERSIST_DEST, "--persistent" },
+	{ VIR_MIGRATE_UNDEFINE_SOURCE, "--undefinesource" },
+	{ VIR_MIGRATE_PAUSED, "--suspend" },
+	{ VIR_MIGRATE_NON_SHARED_DISK, "--copy-storage-all" },
+	{ VIR_MIGRATE_NON_SHARED_INC, "--copy-storage-inc" },
+	{ VIR_MIGRATE_CHANGE_PROTECTION, "--change-protection" },
+	{ VIR_MIGRATE_UNSAFE, "--unsafe" },
+	{ VIR_MIGRATE_OFFLINE, "--offline" },
+	{ VIR_MIGRATE_COMPRESSED, "--compressed" },
+	{ VIR_MIGRATE_ABORT_ON_ERROR, "--abort-on-error" },
+	{ VIR_MIGRATE_AUTO_CONVERGE, "--auto-converge" },
+	{ VIR_MIGRATE_POSTCOPY, "--postcopy" },
+	{ VIR_MIGRATE_TLS, "--tls" },
+	{ VIR_MIGRATE_PARALLEL, "--parallel" },
+};
+
+unsigned long mig_plan_flags(const struct mig_opts *o)
+{
+	const struct {
+		bool on;
+		unsigned long flag;
+	} map[] = {
+		{ o->live, VIR_MIGRATE_LIVE },
+		{ mig_plan_flow(o) == MIG_FLOW_P2P, VIR_MIGRATE_PEER2PEER },
+		{ o->tunnelled, VIR_MIGRATE_TUNNELLED },
+		{ o->persistent, VIR_MIGRATE_PERSIST_DEST },
+		{ o->undefinesource, VIR_MIGRATE_UNDEFINE_SOURCE },
+		{ o->suspend, VIR_MIGRATE_PAUSED },
+		{ o->copy_all, VIR_MIGRATE_NON_SHARED_DISK },
+		{ o->copy_inc, VIR_MIGRATE_NON_SHARED_INC },
+		{ o->change_protection, VIR_MIGRATE_CHANGE_PROTECTION },
+		{ o->unsafe_, VIR_MIGRATE_UNSAFE },
+		{ o->offline, VIR_MIGRATE_OFFLINE },
+		{ o->compressed, VIR_MIGRATE_COMPRESSED },
+		{ o->abort_on_error, VIR_MIGRATE_ABORT_ON_ERROR },
+		{ o->auto_converge, VIR_MIGRATE_AUTO_CONVERGE },
+		{ o->postcopy, VIR_MIGRATE_POSTCOPY },
+		{ o->tls, VIR_MIGRATE_TLS },
+		{ o->parallel, VIR_MIGRATE_PARALLEL },
+	};
+	unsigned long flags = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (map[i].on)
+			flags |= map[i].flag;
+	return flags;
+}
+
+void mig_plan_flag_names(unsigned long flags, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(flag_names) && o < len; i++) {
+		if (!(flags & flag_names[i].flag))
+			continue;
+		int n = snprintf(buf + o, len - o, "%s%s", o ? " " : "",
+				 flag_names[i].name);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+const char *mig_plan_mode(const struct mig_opts *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s",
+		 mig_plan_flow(o) == MIG_FLOW_P2P ? "p2p" : "direct",
+		 o->tunnelled ? "-tunnelled" : "",
+		 o->offline ? "-offline" : (o->live ? "-live" : "-nonlive"),
+		 o->postcopy ? "-postcopy" : "");
+	return buf;
+}
+
+static int add_string(virTypedParameterPtr *p, int *n, int *max,
+		      const char *field, const char *value, struct ms_error *e)
+{
+	if (virTypedParamsAddString(p, n, max, field, value) < 0)
+		return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter "
+			       "%s: out of memory", field);
+	return 0;
+}
+
+/* --migrate-disks vda,vdb: one migrate_disks entry per target. */
+static int add_disks(virTypedParameterPtr *p, int *n, int *max,
+		     const char *list, struct ms_error *e)
+{
+	char buf[1024];
+	char *save = NULL;
+
+	if (strlen(list) >= sizeof(buf))
+		return ms_fail(e, MS_EXIT_USAGE, "--migrate-disks is longer "
+			       "than %zu bytes: list fewer disks",
+			       sizeof(buf) - 1);
+	strcpy(buf, list);
+	for (char *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (virTypedParamsAddStringList(p, n, max,
+				VIR_MIGRATE_PARAM_MIGRATE_DISKS,
+				(const char *[]){ tok, NULL }) < 0)
+			return ms_fail(e, MS_EXIT_SYS, "cannot add migration "
+				       "parameter migrate_disks: out of memory");
+	return 0;
+}
+
+static int fill_params(const struct mig_opts *o, virTypedParameterPtr *p,
+		       int *n, int *max, struct ms_error *e)
+{
+	if (o->migrateuri &&
+	    add_string(p, n, max, VIR_MIGRATE_PARAM_URI, o->migrateuri, e) < 0)
+		return -1;
+	if (o->disks_uri && add_string(p, n, max, VIR_MIGRATE_PARAM_DISKS_URI,
+				       o->disks_uri, e) < 0)
+		return -1;
+	if (o->dname && add_string(p, n, max, VIR_MIGRATE_PARAM_DEST_NAME,
+				   o->dname, e) < 0)
+		return -1;
+	if (o->tls_destination &&
+	    add_string(p, n, max, VIR_MIGRATE_PARAM_TLS_DESTINATION,
+		       o->tls_destination, e) < 0)
+		return -1;
+	if (o->migrate_disks && add_disks(p, n, max, o->migrate_disks, e) < 0)
+		return -1;
+	if (o->parallel_connections &&
+	    virTypedParamsAddInt(p, n, max,
+				 VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+				 o->parallel_connections) < 0)
+		return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter "
+			       "parallel.connections: out of memory");
+	return 0;
+}
+
+int mig_plan_params(const struct mig_opts *o, virTypedParameterPtr *params,
+		    int *nparams, struct ms_error *e)
+{
+	int max = 0;
+
+	*params = NULL;
+	*nparams = 0;
+	if (fill_params(o, params, nparams, &max, e) < 0) {
+		virTypedParamsFree(*params, *nparams);
+		*params = NULL;
+		*nparams = 0;
+		return -1;
+	}
+	return 0;
+}
+
+struct mig_persist_expect mig_plan_expect(bool src_persistent,
+					  bool dst_had_config,
+					  bool undefinesource, bool persistent)
+{
+	struct mig_persist_expect x;
+
+	/* The destination keeps a definition if it had one or is told to
+	 * write one; --persistent replaces an existing one with the
+	 * source's. The source keeps its config unless --undefinesource. */
+	x.dst_persistent = persistent || dst_had_config;
+	x.src_config = src_persistent && !undefinesource;
+	if (persistent)
+		x.dst_config = dst_had_config ? MIG_DST_CONFIG_REPLACED
+					      : MIG_DST_CONFIG_NEW;
+	else
+		x.dst_config = dst_had_config ? MIG_DST_CONFIG_UNCHANGED
+					      : MIG_DST_CONFIG_NONE;
+	return x;
+}
+
+int mig_plan_postcopy_verdict(int uffd_errno, bool privileged, int unpriv,
+			      struct ms_error *e)
+{
+	if (uffd_errno == 0 || unpriv == 1)
+		return 0;
+	if (uffd_errno == ENOSYS)
+		return ms_fail(e, MS_EXIT_PREFLIGHT,
+			       "--postcopy needs userfaultfd, which this kernel "
+			       "lacks (CONFIG_USERFAULTFD): drop --postcopy");
+	if (privileged)
+		return ms_fail(e, MS_EXIT_PREFLIGHT,
+			       "--postcopy needs userfaultfd, and the kernel "
+			       "refuses it even to root here (%s; "
+			       "vm.unprivileged_userfaultfd=%d): allow the "
+			       "userfaultfd syscall (seccomp/LSM) or drop "
+			       "--postcopy", strerror(uffd_errno), unpriv);
+	ms_fail(e, MS_EXIT_PREFLIGHT,
+		"userfaultfd is refused to this user (%s; "
+		"vm.unprivileged_userfaultfd=%d): post-copy works only if QEMU "
+		"runs with CAP_SYS_PTRACE; if it fails, set "
+		"vm.unprivileged_userfaultfd=1 or drop --postcopy",
+		strerror(uffd_errno), unpriv);
+	return 1;
+}

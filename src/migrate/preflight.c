@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+/* preflight.c - checks before a migration; see preflight.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+#include "plan.h"
+#include "preflight.h"
+#include "sockpath.h"
+#include "util.h"
+#include "xmlscan.h"
+
+#define PF MS_EXIT_PREFLIGHT
+
+const char *mig_virt_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m && *m ? m : "unknown error";
+}
+
+bool mig_daemon_socket(const char *uri, char *buf, size_t len)
+{
+	if (mig_uri_unix_path(uri, buf, len))
+		return true;
+	if (!mig_uri_is_unix_daemon(uri))
+		return false;
+	/* libvirt's default for a system URI without ?socket=. */
+	if (!strstr(uri, "/system"))
+		return false;
+	snprintf(buf, len, "/run/libvirt/libvirt-sock");
+	return true;
+}
+
+static bool is_libvirt_daemon(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	return !strcmp(comm, "libvirtd") || !strcmp(comm, "virtqemud");
+}
+
+bool mig_daemon_root(const char *sock, pid_t *pid, char *root, size_t len)
+{
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	_cleanup_fd_ int fd = sock_connect_path(sock, NULL, false, NULL);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
+	    cred.pid <= 0 || !is_libvirt_daemon(cred.pid))
+		return false;
+	*pid = cred.pid;
+	snprintf(root, len, "/proc/%d/root", (int)cred.pid);
+	return access(root, X_OK) == 0;
+}
+
+/* --- socket paths ---------------------------------------------------- */
+
+/* A daemon socket that exists here must accept connections. */
+static int check_daemon_sock(const char *what, const char *uri,
+			     struct ms_error *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct ms_error ce;
+
+	if (!uri || !mig_daemon_socket(uri, path, sizeof(path)))
+		return 0;
+	if (sockpath_check(path, &ce) < 0)
+		return ms_fail(e, PF, "%s socket: %s", what, ce.msg);
+	if (lstat(path, &st) < 0)
+		return 0; /* not visible here: the daemon side will tell */
+	_cleanup_fd_ int fd = sock_connect_path(path, NULL, false, &ce);
+	if (fd < 0)
+		return ms_fail(e, PF, "%s: %s (check the daemon or its relay)",
+			       what, ce.msg);
+	return 0;
+}
+
+/* QEMU's stream sockets: the destination QEMU creates them while
+ * preparing (shared directory) or a relay listens there (separate
+ * directories). Before the migration, either nothing is there, or a
+ * socket; anything else would be unlinked or make QEMU fail. */
+static int check_stream_sock(const char *opt, const char *uri, bool verbose,
+			     struct ms_error *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct ms_error ce;
+
+	if (!uri || !mig_uri_unix_path(uri, path, sizeof(path)))
+		return 0;
+	if (sockpath_check(path, &ce) < 0)
+		return ms_fail(e, PF, "%s: %s", opt, ce.msg);
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return ms_fail(e, PF, "%s %s exists and is not a socket: remove "
+			       "it or choose another path", opt, path);
+	_cleanup_fd_ int fd = sock_connect_path(path, NULL, false, &ce);
+	if (fd < 0 && verbose)
+		log_info("%s %s: nothing accepts yet; fine if the destination "
+			 "QEMU creates it, else start its relay", opt, path);
+	return 0;
+}
+
+static int check_paths(const struct mig_opts *o, struct ms_error *e)
+{
+	if (check_daemon_sock("source daemon (-c)", o->connect, e) < 0 ||
+	    check_daemon_sock("destination daemon", o->dest_connect ?
+			      o->dest_connect : o->desturi, e) < 0 ||
+	    check_stream_sock("--migrateuri", o->migrateuri, o->verbose, e) < 0 ||
+	    check_stream_sock("--disks-uri", o->disks_uri, o->verbose, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- daemons --------------------------------------------------------- */
+
+static int host_uuid(struct mig_side *s, const char *what, struct ms_error *e)
+{
+	char *caps = virConnectGetCapabilities(s->conn);
+	bool ok = caps && mig_xml_host_uuid(caps, s->host_uuid,
+					    sizeof(s->host_uuid));
+
+	free(caps);
+	if (!ok)
+		return ms_fail(e, PF, "cannot read the host UUID of the %s "
+			       "daemon (%s): check that it answers "
+			       "virsh -c %s capabilities", what,
+			       mig_virt_error(), s->uri);
+	return 0;
+}
+
+static void find_root(struct mig_side *s)
+{
+	char sock[PATH_MAX];
+
+	if (mig_daemon_socket(s->uri, sock, sizeof(sock)))
+		mig_daemon_root(sock, &s->daemon_pid, s->root, sizeof(s->root));
+}
+
+static int open_src(struct mig_ctx *c, struct ms_error *e)
+{
+	c->src.uri = c->o->connect;
+	c->src.conn = virConnectOpen(c->src.uri);
+	if (!c->src.conn)
+		return ms_fail(e, PF, "cannot reach the source daemon at %s "
+			       "(%s): start it or fix -c", c->src.uri,
+			       mig_virt_error());
+	find_root(&c->src);
+	return host_uuid(&c->src, "source", e);
+}
+
+/* With --p2p the client needs no destination connection; it opens one
+ * anyway when it can (for the checks), through --dest-connect or a
+ * desturi socket visible here. */
+static bool dst_reachable_here(const struct mig_opts *o, const char *uri)
+{
+	char sock[PATH_MAX];
+	struct stat st;
+
+	if (mig_plan_flow(o) == MIG_FLOW_DIRECT || o->dest_connect)
+		return true;
+	return mig_daemon_socket(uri, sock, sizeof(sock)) &&
+	       stat(sock, &st) == 0;
+}
+
+static int open_dst(struct mig_ctx *c, struct ms_error *e)
+{
+	const struct mig_opts *o = c->o;
+
+	c->dst.uri = o->dest_connect ? o->dest_connect : o->desturi;
+	if (!dst_reachable_here(o, c->dst.uri)) {
+		if (o->verbose)
+			log_info("destination %s is not visible from here: the "
+				 "source daemon checks it", c->dst.uri);
+		return 0;
+	}
+	c->dst.conn = virConnectOpen(c->dst.uri);
+	if (!c->dst.conn)
+		return ms_fail(e, PF, "cannot reach the destination daemon at "
+			       "%s (%s): start it, its relay, or fix %s",
+			       c->dst.uri, mig_virt_error(),
+			       o->dest_connect ? "--dest-connect" : "--desturi");
+	find_root(&c->dst);
+	if (host_uuid(&c->dst, "destination", e) < 0)
+		return -1;
+	if (!strcmp(c->src.host_uuid, c->dst.host_uuid))
+		return ms_fail(e, PF, "both daemons report host UUID %s and "
+			       "libvirt would refuse to migrate to the same "
+			       "host: give each daemon its own host_uuid in "
+			       "libvirtd.conf", c->src.host_uuid);
+	return 0;
+}
+
+/* libvirt's docs: /etc/libvirt must never be shared between hosts. A
+ * shared one usually shows as one host_uuid (same libvirtd.conf, caught
+ * above); when both daemons are visible here, compare the directory. */
+static int check_etc_shared(const struct mig_ctx *c, struct ms_error *e)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	struct stat sa, sb;
+
+	if (!c->src.root[0] || !c->dst.root[0]) {
+		if (c->o->verbose)
+			log_info("cannot see both daemons' /etc/libvirt from "
+				 "here: relying on distinct host UUIDs");
+		return 0;
+	}
+	snprintf(a, sizeof(a), "%s/etc/libvirt", c->src.root);
+	snprintf(b, sizeof(b), "%s/etc/libvirt", c->dst.root);
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return 0;
+	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return ms_fail(e, PF, "the source (pid %d) and destination "
+			       "(pid %d) daemons share one /etc/libvirt, which "
+			       "libvirt forbids: give each its own",
+			       (int)c->src.daemon_pid, (int)c->dst.daemon_pid);
+	return 0;
+}
+
+/* --- the domain ------------------------------------------------------ */
+
+static int check_domain(struct mig_ctx *c, struct ms_error *e)
+{
+	const struct mig_opts *o = c->o;
+	int state = 0, reason = 0;
+
+	c->dom = virDomainLookupByName(c->src.conn, o->domain);
+	if (!c->dom)
+		return ms_fail(e, PF, "no domain %s on the source: check the "
+			       "name with virsh -c %s list --all", o->domain,
+			       c->src.uri);
+	c->dst_name = o->dname ? o->dname : o->domain;
+	if (virDomainGetState(c->dom, &state, &reason, 0) < 0)
+		return ms_fail(e, PF, "cannot read the state of %s (%s)",
+			       o->domain, mig_virt_error());
+	c->src_persistent = virDomainIsPersistent(c->dom) == 1;
+	c->src_active = virDomainIsActive(c->dom) == 1;
+	c->src_paused = state == VIR_DOMAIN_PAUSED;
+	if (o->offline && !c->src_persistent)
+		return ms_fail(e, PF, "%s is transient and --offline moves a "
+			       "persistent definition: define it on the "
+			       "source first, or migrate it live", o->domain);
+	if (!o->offline && !c->src_active)
+		return ms_fail(e, PF, "%s is not running on the source: start "
+			       "it, or move its definition with --offline "
+			       "--persistent", o->domain);
+	if (!o->offline && state != VIR_DOMAIN_RUNNING &&
+	    state != VIR_DOMAIN_PAUSED)
+		return ms_fail(e, PF, "%s is in state %d on the source, not "
+			       "running or paused: resume or restart it",
+			       o->domain, state);
+	return 0;
+}
+
+static int check_dst_domain(struct mig_ctx *c, struct ms_error *e)
+{
+	unsigned char su[VIR_UUID_BUFLEN], du[VIR_UUID_BUFLEN];
+	char dus[VIR_UUID_STRING_BUFLEN];
+	virDomainPtr d;
+
+	if (!c->dst.conn)
+		return 0;
+	c->dst_known = true;
+	d = virDomainLookupByName(c->dst.conn, c->dst_name);
+	if (!d)
+		return 0;
+	bool active = virDomainIsActive(d) == 1;
+	c->dst_had_config = virDomainIsPersistent(d) == 1;
+	bool same = virDomainGetUUID(d, du) == 0 &&
+		    virDomainGetUUID(c->dom, su) == 0 &&
+		    !memcmp(su, du, sizeof(su));
+	virDomainGetUUIDString(d, dus);
+	virDomainFree(d);
+	if (!same)
+		return ms_fail(e, PF, "the destination already has another "
+			       "domain named %s (UUID %s): undefine it there "
+			       "or choose --dname", c->dst_name, dus);
+	if (active && !c->o->offline)
+		return ms_fail(e, PF, "%s already runs on the destination: "
+			       "stop it there first", c->dst_name);
+	return 0;
+}
+
+/* --- storage --------------------------------------------------------- */
+
+/* A pool on the destination whose target directory holds @path: libvirt
+ * then creates the missing image itself before copying. */
+static bool pool_holds(virConnectPtr conn, const char *path)
+{
+	virStoragePoolPtr *pools = NULL;
+	int n = virConnectListAllStoragePools(conn, &pools,
+					      VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+	bool found = false;
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) : 0;
+
+	for (int i = 0; i < n; i++) {
+		char *xml = virStoragePoolGetXMLDesc(pools[i], 0);
+		const char *t = xml ? strstr(xml, "<target>") : NULL;
+		const char *p = t ? strstr(t, "<path>") : NULL;
+
+		if (p && !found) {
+			p += strlen("<path>");
+			const char *pe = strstr(p, "</path>");
+			found = pe && (size_t)(pe - p) == dirlen &&
+				!strncmp(p, path, dirlen);
+		}
+		free(xml);
+		virStoragePoolFree(pools[i]);
+	}
+	free(pools);
+	return found;
+}
+
+static int check_dst_disk(const struct mig_ctx *c, const struct mig_disk *d,
+			  struct ms_error *e)
+{
+	char seen[PATH_MAX * 2];
+	struct stat st;
+	virStorageVolPtr vol = virStorageVolLookupByPath(c->dst.conn, d->path);
+
+	if (vol) {
+		virStorageVolFree(vol);
+		return 0;
+	}
+	if (c->dst.root[0]) {
+		snprintf(seen, sizeof(seen), "%s%s", c->dst.root, d->path);
+		if (stat(seen, &st) == 0)
+			return 0;
+	}
+	if (pool_holds(c->dst.conn, d->path))
+		return 0;
+	if (!c->dst.root[0]) {
+		if (c->o->verbose)
+			log_info("cannot verify %s (%s) on the destination from "
+				 "here", d->path, d->target);
+		return 0;
+	}
+	return ms_fail(e, PF, "disk %s (%s) does not exist on the destination "
+		       "and no storage pool there holds its directory: create "
+		       "it there first (qemu-img create -f %s %s SIZE)",
+		       d->path, d->target, d->format[0] ? d->format : "qcow2",
+		       d->path);
+}
+
+static int check_storage(struct mig_ctx *c, struct ms_error *e)
+{
+	struct mig_disk disks[MIG_MAX_DISKS];
+	char *xml;
+	size_t n;
+	int copied = 0;
+
+	if (!mig_copies_storage(c->o) || !c->dst.conn)
+		return 0;
+	if (!(xml = virDomainGetXMLDesc(c->dom, 0)))
+		return ms_fail(e, PF, "cannot read the definition of %s (%s)",
+			       c->o->domain, mig_virt_error());
+	n = mig_xml_disks(xml, disks, ARRAY_SIZE(disks));
+	free(xml);
+	for (size_t i = 0; i < n; i++) {
+		if (!mig_xml_disk_copied(&disks[i], c->o->migrate_disks))
+			continue;
+		copied++;
+		if (disks[i].is_file && check_dst_disk(c, &disks[i], e) < 0)
+			return -1;
+	}
+	if (!copied)
+		return ms_fail(e, PF, "%s has no disk to copy%s%s: drop "
+			       "--copy-storage-*, or fix --migrate-disks",
+			       c->o->domain, c->o->migrate_disks ? " among " : "",
+			       c->o->migrate_disks ? c->o->migrate_disks : "");
+	return 0;
+}
+
+/* --- post-copy ------------------------------------------------------- */
+
+static int read_sysctl_int(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int check_postcopy(const struct mig_opts *o, struct ms_error *e)
+{
+	int err = 0;
+
+	if (!o->postcopy)
+		return 0;
+	long fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		err = errno;
+	else
+		close((int)fd);
+	int r = mig_plan_postcopy_verdict(err, geteuid() == 0,
+		read_sysctl_int("/proc/sys/vm/unprivileged_userfaultfd"), e);
+	if (r > 0) {
+		log_warn("%s", e->msg);
+		return 0;
+	}
+	return r;
+}
+
+int mig_preflight(struct mig_ctx *c, const struct mig_opts *o,
+		  struct ms_error *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	if (check_paths(o, e) < 0 || check_postcopy(o, e) < 0 ||
+	    open_src(c, e) < 0 || open_dst(c, e) < 0 ||
+	    check_etc_shared(c, e) < 0 || check_domain(c, e) < 0 ||
+	    check_dst_domain(c, e) < 0 || check_storage(c, e) < 0)
+		return -1;
+	return 0;
+}
+
+void mig_ctx_close(struct mig_ctx *c)
+{
+	if (c->dom)
+		virDomainFree(c->dom);
+	if (c->dst.conn)
+		virConnectClose(c->dst.conn);
+	if (c->src.conn)
+		virConnectClose(c->src.conn);
+	c->dom = NULL;
+	c->dst.conn = c->src.conn = NULL;
+}

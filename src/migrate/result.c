@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/* result.c - verify and report a migration; see result.h. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+#include "result.h"
+#include "util.h"
+
+const char *mig_state_name(int state)
+{
+	static const char *const names[] = {
+		[VIR_DOMAIN_NOSTATE] = "nostate", [VIR_DOMAIN_RUNNING] = "running",
+		[VIR_DOMAIN_BLOCKED] = "blocked", [VIR_DOMAIN_PAUSED] = "paused",
+		[VIR_DOMAIN_SHUTDOWN] = "shutdown", [VIR_DOMAIN_SHUTOFF] = "shutoff",
+		[VIR_DOMAIN_CRASHED] = "crashed", [VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
+	};
+
+	if (state < 0 || (size_t)state >= ARRAY_SIZE(names) || !names[state])
+		return "unknown";
+	return names[state];
+}
+
+/* Look the guest up again (by UUID: --dname may rename it). */
+static void look(virConnectPtr conn, const unsigned char *uuid,
+		 struct mig_place *p)
+{
+	virDomainPtr d;
+	int reason;
+
+	memset(p, 0, sizeof(*p));
+	if (!conn)
+		return;
+	p->checked = true;
+	if (!(d = virDomainLookupByUUID(conn, uuid)))
+		return;
+	p->exists = true;
+	p->active = virDomainIsActive(d) == 1;
+	p->persistent = virDomainIsPersistent(d) == 1;
+	p->state = VIR_DOMAIN_SHUTOFF;
+	if (virDomainGetState(d, &p->state, &reason, 0) < 0)
+		p->state = VIR_DOMAIN_NOSTATE;
+	virDomainFree(d);
+}
+
+/* Completed-job figures: the source keeps them for an outgoing
+ * migration while the domain object lives; a transient guest is gone
+ * from the source afterwards, so ask the destination's incoming job. */
+static bool completed_stats(virConnectPtr conn, const unsigned char *uuid,
+			    struct mig_stats *s)
+{
+	virTypedParameterPtr params = NULL;
+	int nparams = 0, type = 0;
+	virDomainPtr d = conn ? virDomainLookupByUUID(conn, uuid) : NULL;
+	bool ok = false;
+
+	if (!d)
+		return false;
+	if (virDomainGetJobStats(d, &type, &params, &nparams,
+				 VIR_DOMAIN_JOB_STATS_COMPLETED) == 0 &&
+	    type == VIR_DOMAIN_JOB_COMPLETED && nparams > 0) {
+		mig_stats_from_params(s, type, params, nparams);
+		ok = true;
+	}
+	virTypedParamsFree(params, nparams);
+	virDomainFree(d);
+	return ok;
+}
+
+static void fail(struct mig_report *r, int code, const char *msg)
+{
+	if (r->exit_code)
+		return; /* keep the first problem */
+	r->exit_code = code;
+	snprintf(r->message, sizeof(r->message), "%s", msg);
+}
+
+static void verify_dst(const struct mig_ctx *c, const struct mig_outcome *out,
+		       struct mig_report *r, const struct mig_persist_expect *x)
+{
+	const struct mig_opts *o = c->o;
+	const struct mig_place *d = &r->dst;
+	char m[512];
+	bool want_paused = o->suspend || c->src_paused;
+
+	if (!d->checked)
+		return;
+	if (!d->exists) {
+		snprintf(m, sizeof(m), "libvirt reported success but %s is not "
+			 "on the destination: check virsh -c %s list --all",
+			 c->dst_name, c->dst.uri);
+		return fail(r, MS_EXIT_FAIL, m);
+	}
+	if (o->offline) {
+		if (!d->persistent)
+			fail(r, MS_EXIT_FAIL, "offline migration finished but "
+			     "the destination has no persistent definition");
+		return;
+	}
+	if (!d->active) {
+		snprintf(m, sizeof(m), "%s is not running on the destination "
+			 "after the migration (state %s): check its log there",
+			 c->dst_name, mig_state_name(d->state));
+		return fail(r, MS_EXIT_FAIL, m);
+	}
+	if (!out->suspended &&
+	    (want_paused != (d->state == VIR_DOMAIN_PAUSED))) {
+		snprintf(m, sizeof(m), "%s is %s on the destination, expected "
+			 "%s", c->dst_name, mig_state_name(d->state),
+			 want_paused ? "paused" : "running");
+		return fail(r, MS_EXIT_FAIL, m);
+	}
+	if (c->dst_known && d->persistent != x->dst_persistent) {
+		snprintf(m, sizeof(m), "%s is %s on the destination, libvirt's "
+			 "persistence table says %s", c->dst_name,
+			 d->persistent ? "persistent" : "transient",
+			 x->dst_persistent ? "persistent" : "transient");
+		fail(r, MS_EXIT_FAIL, m);
+	}
+}
+
+static void verify_src(const struct mig_ctx *c, struct mig_report *r,
+		       const struct mig_persist_expect *x)
+{
+	const struct mig_opts *o = c->o;
+	const struct mig_place *s = &r->src;
+	char m[512];
+
+	if (o->offline) {
+		/* The guest stays as it was; only its config may go. */
+		if (c->src_active && !s->active)
+			fail(r, MS_EXIT_FAIL, "the source guest stopped during "
+			     "an offline migration");
+		if (s->exists && s->persistent != x->src_config) {
+			snprintf(m, sizeof(m), "the source definition of %s %s",
+				 o->domain, x->src_config ? "is gone" :
+				 "is still there after --undefinesource");
+			fail(r, MS_EXIT_FAIL, m);
+		}
+		return;
+	}
+	if (s->active) {
+		snprintf(m, sizeof(m), "%s still runs on the source after a "
+			 "successful migration", o->domain);
+		return fail(r, MS_EXIT_FAIL, m);
+	}
+	if (s->exists != x->src_config) {
+		snprintf(m, sizeof(m), "the source %s a definition of %s, "
+			 "libvirt's persistence table says it should%s",
+			 s->exists ? "keeps" : "lost", o->domain,
+			 x->src_config ? "" : " not");
+		fail(r, MS_EXIT_FAIL, m);
+	}
+}
+
+/* A failed or aborted migration: the guest must still be on the source. */
+static void verify_rollback(const struct mig_ctx *c,
+			    const struct mig_outcome *out, struct mig_report *r)
+{
+	char m[640];
+	const char *where = !r->src.exists ? "is gone from the source" :
+			    r->src.active ? NULL : "is not running on the source";
+	bool was_running = c->src_active || c->o->offline;
+
+	if (out->aborted) {
+		if (was_running && where)
+			snprintf(m, sizeof(m), "migration aborted, but %s %s: "
+				 "check virsh -c %s list --all", c->o->domain,
+				 where, c->src.uri);
+		else
+			snprintf(m, sizeof(m), "migration aborted (%s); %s "
+				 "still runs on the source, state %s",
+				 out->abort_signal ? strsignal(out->abort_signal)
+						   : "timeout",
+				 c->o->domain, mig_state_name(r->src.state));
+		return fail(r, MS_EXIT_ABORTED, m);
+	}
+	snprintf(m, sizeof(m), "migration of %s failed: %s%s", c->o->domain,
+		 out->error, was_running && where ? "; the guest " : "");
+	if (was_running && where) {
+		size_t l = strlen(m);
+		snprintf(m + l, sizeof(m) - l, "%s", where);
+	}
+	fail(r, MS_EXIT_FAIL, m);
+}
+
+void mig_result(struct mig_ctx *c, const struct mig_outcome *out,
+		struct mig_report *r)
+{
+	unsigned char uuid[VIR_UUID_BUFLEN];
+	struct mig_persist_expect x = mig_plan_expect(c->src_persistent,
+		c->dst_had_config, c->o->undefinesource, c->o->persistent);
+
+	memset(r, 0, sizeof(*r));
+	mig_plan_mode(c->o, r->mode, sizeof(r->mode));
+	mig_plan_flag_names(mig_plan_flags(c->o), r->flags, sizeof(r->flags));
+	r->seconds = out->seconds;
+	if (virDomainGetUUID(c->dom, uuid) < 0)
+		memset(uuid, 0, sizeof(uuid));
+	look(c->src.conn, uuid, &r->src);
+	look(c->dst.conn, uuid, &r->dst);
+	if (out->rc < 0) {
+		verify_rollback(c, out, r);
+	} else {
+		verify_dst(c, out, r, &x);
+		verify_src(c, r, &x);
+	}
+	r->have_stats = completed_stats(c->src.conn, uuid, &r->stats) ||
+			completed_stats(c->dst.conn, uuid, &r->stats);
+	if (!r->have_stats && out->have_last) {
+		r->stats = out->last;
+		r->have_stats = true;
+	}
+}
+
+static void print_place(const char *name, const struct mig_place *p, bool last)
+{
+	if (!p->checked) {
+		printf("\"%s\":null%s", name, last ? "" : ",");
+		return;
+	}
+	printf("\"%s\":{\"exists\":%s,\"active\":%s,\"persistent\":%s,"
+	       "\"state\":\"%s\"}%s", name, p->exists ? "true" : "false",
+	       p->active ? "true" : "false", p->persistent ? "true" : "false",
+	       p->exists ? mig_state_name(p->state) : "none", last ? "" : ",");
+}
+
+static void print_json(const struct mig_ctx *c, const struct mig_report *r)
+{
+	char esc[1400], stats[1024] = "";
+
+	printf("{\"type\":\"result\",\"ok\":%s,\"exit_code\":%d,",
+	       r->exit_code ? "false" : "true", r->exit_code);
+	printf("\"domain\":\"%s\",", json_escape(c->o->domain, esc, sizeof(esc)));
+	printf("\"mode\":\"%s\",\"flags\":\"%s\",", r->mode, r->flags);
+	printf("\"error\":");
+	if (r->exit_code)
+		printf("\"%s\",", json_escape(r->message, esc, sizeof(esc)));
+	else
+		printf("null,");
+	printf("\"seconds\":%.3f,", r->seconds);
+	if (r->have_stats) {
+		mig_stats_json(&r->stats, stats, sizeof(stats));
+		printf("\"stats\":{%s},\"downtime_ms\":", stats);
+		if (r->stats.have_downtime)
+			printf("%llu,", r->stats.downtime_ms);
+		else
+			printf("null,");
+	} else {
+		printf("\"stats\":null,\"downtime_ms\":null,");
+	}
+	print_place("source", &r->src, false);
+	print_place("destination", &r->dst, true);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static void print_human(const struct mig_ctx *c, const struct mig_report *r)
+{
+	char bytes[32] = "?", down[32] = "?";
+
+	if (r->exit_code) {
+		log_error("%s", r->message);
+		return;
+	}
+	if (r->have_stats) {
+		mig_human_bytes(r->stats.data_processed, bytes, sizeof(bytes));
+		if (r->stats.have_downtime)
+			snprintf(down, sizeof(down), "%llu ms",
+				 r->stats.downtime_ms);
+	}
+	log_info("migrated %s (%s) in %.1f s: %s transferred, downtime %s; "
+		 "destination: %s%s", c->o->domain, r->mode, r->seconds, bytes,
+		 down, r->dst.checked ? (r->dst.exists ?
+		 mig_state_name(r->dst.state) : "absent") : "not visible",
+		 r->dst.checked && r->dst.persistent ? ", persistent" : "");
+}
+
+void mig_result_print(const struct mig_ctx *c, const struct mig_report *r)
+{
+	if (c->o->json)
+		print_json(c, r);
+	else
+		print_human(c, r);
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/* run.c - run and watch one migration; see run.h. */
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "run.h"
+#include "util.h"
+
+#define TICK_MS 200
+#define PLAIN_EVERY_MS 1000
+
+struct job {
+	struct mig_ctx *c;
+	virTypedParameterPtr params;
+	int nparams;
+	unsigned long flags;
+	pthread_t main_thread;
+	atomic_bool done;
+	int rc;
+	char error[512];
+};
+
+static sigset_t watched_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1); /* the migration thread is done */
+	return set;
+}
+
+void mig_signals_block(void)
+{
+	sigset_t set = watched_signals();
+
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int mig_signals_pending(void)
+{
+	sigset_t set = watched_signals();
+	struct timespec zero = { 0, 0 };
+	int sig;
+
+	sigdelset(&set, SIGUSR1);
+	while ((sig = sigtimedwait(&set, NULL, &zero)) < 0 && errno == EINTR)
+		;
+	return sig > 0 ? sig : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *migrate_thread(void *arg)
+{
+	struct job *j = arg;
+	struct mig_ctx *c = j->c;
+
+	if (mig_plan_flow(c->o) == MIG_FLOW_DIRECT) {
+		virDomainPtr d = virDomainMigrate3(c->dom, c->dst.conn,
+						   j->params, j->nparams,
+						   (unsigned int)j->flags);
+		j->rc = d ? 0 : -1;
+		if (d)
+			virDomainFree(d);
+	} else {
+		j->rc = virDomainMigrateToURI3(c->dom, c->o->desturi, j->params,
+					       (unsigned int)j->nparams,
+					       (unsigned int)j->flags);
+	}
+	if (j->rc < 0) /* libvirt's last error is per thread */
+		snprintf(j->error, sizeof(j->error), "%s", mig_virt_error());
+	atomic_store(&j->done, true);
+	pthread_kill(j->main_thread, SIGUSR1);
+	return NULL;
+}
+
+/* --- progress output ------------------------------------------------- */
+
+struct view {
+	const struct mig_opts *o;
+	bool tty;
+	int width;
+	double last_plain;
+	bool bar_drawn;
+};
+
+static void view_init(struct view *v, const struct mig_opts *o)
+{
+	struct winsize ws;
+
+	v->o = o;
+	v->tty = isatty(STDERR_FILENO) == 1;
+	v->width = 30;
+	if (v->tty && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 100)
+		v->width = 40;
+	v->last_plain = 0;
+	v->bar_drawn = false;
+}
+
+static void view_show(struct view *v, const struct mig_stats *s, double t)
+{
+	char buf[512];
+
+	if (v->o->no_progress)
+		return;
+	if (v->o->json) {
+		if (t - v->last_plain < PLAIN_EVERY_MS / 1000.0)
+			return;
+		v->last_plain = t;
+		mig_stats_json(s, buf, sizeof(buf));
+		printf("{\"type\":\"progress\",%s}\n", buf);
+		fflush(stdout);
+	} else if (v->tty) {
+		mig_stats_bar(s, v->width, buf, sizeof(buf));
+		fprintf(stderr, "\r%s\033[K", buf);
+		v->bar_drawn = true;
+	} else {
+		if (t - v->last_plain < PLAIN_EVERY_MS / 1000.0)
+			return;
+		v->last_plain = t;
+		mig_stats_line(s, buf, sizeof(buf));
+		fprintf(stderr, "%s: %s\n", log_prog(), buf);
+	}
+}
+
+static void view_end(struct view *v)
+{
+	if (v->bar_drawn)
+		fputc('\n', stderr);
+	v->bar_drawn = false;
+}
+
+/* --- reactions --------------------------------------------------------- */
+
+static void request_abort(struct mig_ctx *c, struct mig_outcome *out,
+			  int sig, struct view *v)
+{
+	view_end(v);
+	if (out->aborted) {
+		log_warn("still aborting the migration of %s", c->o->domain);
+		return;
+	}
+	out->aborted = true;
+	out->abort_signal = sig;
+	log_info("%s: aborting the migration of %s", sig ? strsignal(sig) :
+		 "timeout", c->o->domain);
+	if (virDomainAbortJob(c->dom) < 0)
+		log_warn("libvirt did not abort the job (%s)%s",
+			 mig_virt_error(), out->postcopy_started ?
+			 ": post-copy cannot be undone, waiting for it to "
+			 "finish" : "");
+}
+
+static void on_timeout(struct mig_ctx *c, struct mig_outcome *out,
+		       struct view *v)
+{
+	out->timeout_hit = true;
+	switch (c->o->timeout_action) {
+	case MIG_TIMEOUT_SUSPEND:
+		view_end(v);
+		log_info("timeout of %d s: suspending %s to let the migration "
+			 "converge", c->o->timeout, c->o->domain);
+		if (virDomainSuspend(c->dom) < 0)
+			log_warn("cannot suspend %s (%s)", c->o->domain,
+				 mig_virt_error());
+		else
+			out->suspended = true;
+		break;
+	case MIG_TIMEOUT_POSTCOPY:
+		view_end(v);
+		log_info("timeout of %d s: switching to post-copy", c->o->timeout);
+		if (virDomainMigrateStartPostCopy(c->dom, 0) < 0)
+			log_warn("cannot switch to post-copy (%s)", mig_virt_error());
+		else
+			out->postcopy_started = true;
+		break;
+	case MIG_TIMEOUT_ABORT:
+		request_abort(c, out, 0, v);
+		break;
+	}
+}
+
+/* virsh's rule: the first pass of pre-copy is over when the memory
+ * iteration counter reaches 2. */
+static void maybe_postcopy(struct mig_ctx *c, struct mig_outcome *out,
+			   const struct mig_stats *s, struct view *v)
+{
+	if (!c->o->postcopy_after_precopy || out->postcopy_started ||
+	    out->aborted || !s->have_iteration || s->iteration < 2)
+		return;
+	if (virDomainMigrateStartPostCopy(c->dom, 0) < 0) {
+		view_end(v);
+		log_warn("cannot switch to post-copy (%s)", mig_virt_error());
+		return;
+	}
+	out->postcopy_started = true;
+	if (c->o->verbose) {
+		view_end(v);
+		log_info("first pre-copy pass done: switched to post-copy");
+	}
+}
+
+static void sample(struct mig_ctx *c, struct mig_outcome *out,
+		   struct view *v, double t)
+{
+	virTypedParameterPtr params = NULL;
+	int nparams = 0, type = 0;
+
+	if (virDomainGetJobStats(c->dom, &type, &params, &nparams, 0) < 0)
+		return; /* the job may have just ended */
+	if (type != VIR_DOMAIN_JOB_NONE && nparams > 0) {
+		mig_stats_from_params(&out->last, type, params, nparams);
+		out->have_last = true;
+		maybe_postcopy(c, out, &out->last, v);
+		view_show(v, &out->last, t);
+	}
+	virTypedParamsFree(params, nparams);
+}
+
+static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
+{
+	sigset_t set = watched_signals();
+	struct timespec tick = { 0, TICK_MS * 1000000L };
+	double start = now_s();
+	struct view v;
+
+	view_init(&v, c->o);
+	while (!atomic_load(&j->done)) {
+		int sig = sigtimedwait(&set, NULL, &tick);
+		double t = now_s();
+
+		if (sig == SIGINT || sig == SIGTERM)
+			request_abort(c, out, sig, &v);
+		if (atomic_load(&j->done))
+			break;
+		if (c->o->timeout && !out->timeout_hit && !out->aborted &&
+		    t - start >= c->o->timeout)
+			on_timeout(c, out, &v);
+		sample(c, out, &v, t);
+	}
+	view_end(&v);
+	out->seconds = now_s() - start;
+}
+
+int mig_run(struct mig_ctx *c, struct mig_outcome *out)
+{
+	struct job j = { .c = c, .main_thread = pthread_self() };
+	struct ms_error e;
+	pthread_t th;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	atomic_init(&j.done, false);
+	j.flags = mig_plan_flags(c->o);
+	if (mig_plan_params(c->o, &j.params, &j.nparams, &e) < 0) {
+		out->rc = -1;
+		snprintf(out->error, sizeof(out->error), "%s", e.msg);
+		return -1;
+	}
+	if ((r = pthread_create(&th, NULL, migrate_thread, &j)) != 0) {
+		virTypedParamsFree(j.params, j.nparams);
+		out->rc = -1;
+		snprintf(out->error, sizeof(out->error),
+			 "cannot start the migration thread: %s", strerror(r));
+		return -1;
+	}
+	watch(c, &j, out);
+	pthread_join(th, NULL);
+	virTypedParamsFree(j.params, j.nparams);
+	out->rc = j.rc;
+	memcpy(out->error, j.error, sizeof(out->error));
+	return out->rc;
+}

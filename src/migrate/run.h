@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT
+ * run.h - the migration itself: libvirt's blocking call runs in a thread
+ * while the main thread watches (job stats -> progress), reacts to
+ * SIGINT/SIGTERM (virDomainAbortJob), --timeout, and switches to post-copy
+ * after the first pre-copy pass with --postcopy-after-precopy.
+ *
+ * Signals: mig_signals_block() must run first thing in main(), before any
+ * libvirt thread exists, so every thread inherits the mask and the
+ * signals wait for sigtimedwait() in the watch loop.
+ */
+#ifndef MIGSOCK_MIGRATE_RUN_H
+#define MIGSOCK_MIGRATE_RUN_H
+
+#include <stdbool.h>
+
+#include "preflight.h"
+#include "progress.h"
+
+struct mig_outcome {
+	int rc;                 /* 0: libvirt reported success */
+	char error[512];        /* libvirt's message when rc < 0 */
+	bool aborted;           /* we asked libvirt to abort */
+	int abort_signal;       /* the signal that asked, 0 for the timeout */
+	bool timeout_hit;
+	bool postcopy_started;
+	bool suspended;         /* --timeout-suspend paused the guest */
+	bool have_last;
+	struct mig_stats last;  /* last sample while running */
+	double seconds;         /* wall time of the migration call */
+};
+
+void mig_signals_block(void);
+
+/* A SIGINT/SIGTERM that arrived before the migration started, or 0. */
+int mig_signals_pending(void);
+
+int mig_run(struct mig_ctx *c, struct mig_outcome *out);
+
+#endif
