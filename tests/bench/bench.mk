@@ -1,0 +1,26 @@
+# tests/bench/bench.mk - the relay benchmark (`make bench`) and its smoke
+# test in `make check` (the tool works and checks bytes; no speed asserted).
+
+MSBENCH := $(BUILDDIR)/bench/msbench
+# Only what the benchmark runs: the tool and, once it exists, the relay.
+BENCH_DEPS = $(MSBENCH) $(filter %/migsock-relay,$(BINS))
+BENCH_ENV = MSBENCH=$(abspath $(MSBENCH)) MIGSOCK_BIN=$(abspath $(BUILDDIR)/bin)
+
+$(MSBENCH): tests/bench/msbench.c $(LIBA) $(wildcard src/lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -pthread $(ALL_LDFLAGS) -o $@ $< $(LIBA) -pthread
+
+.PHONY: bench-tool bench-smoke bench-smoke-run
+bench-tool: $(MSBENCH)
+
+bench: $(BENCH_DEPS)
+	$(BENCH_ENV) tests/bench/run-bench
+
+# The smoke test runs the sanitizer build of the tool.
+bench-smoke:
+	$(MAKE) BUILDDIR=build/asan SANITIZE=1 bench-smoke-run
+
+bench-smoke-run: $(BENCH_DEPS)
+	$(BENCH_ENV) $(BATS) --print-output-on-failure tests/bench/smoke.bats
+
+CHECK_EXTRA += bench-smoke

@@ -1,0 +1,1330 @@
+// SPDX-License-Identifier: MIT
+/* msbench.c - load generator and measuring client for the relay benchmark.
+ *
+ *   msbench server --listen PATH          the far end: sink, source, echo, hold
+ *   msbench stream --connect PATH ...     N bytes over 1..K parallel streams
+ *   msbench rr     --connect PATH ...     request/response round trips
+ *   msbench hold   --connect PATH ...     open idle connections, read the
+ *                                         forwarder's memory while held
+ *   msbench wait   --connect PATH         until something accepts at PATH
+ *   msbench report FILE                   the table from the results lines
+ *
+ * The client talks to `msbench server` either directly or through a
+ * forwarder under test (migsock-relay, socat). With --pid FORWARDER it reads
+ * the forwarder's CPU time and memory from /proc, summed over the forwarder
+ * and every descendant (socat forks one child per connection), while all
+ * connections are still open, so no child has exited and lost its ticks.
+ *
+ * Every byte is checked: stream data is a fixed pseudo-random pattern of
+ * prime period, so a dropped, duplicated or reordered chunk shows up at its
+ * offset; round-trip messages carry their sequence number.
+ *
+ * Measurement commands print one line of key=value pairs on stdout.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+/* --- the data pattern ------------------------------------------------------ */
+
+/* Byte o of every stream is pat[o % PAT_PERIOD]. The period is prime, so it
+ * shares no factor with page, pipe or buffer sizes: moving a chunk anywhere
+ * else in the stream changes the bytes at its offset. pat holds one period
+ * plus MAX_CHUNK more bytes, so any chunk is one contiguous slice. */
+#define PAT_PERIOD 1048573u
+#define MAX_CHUNK (1u << 20)
+static unsigned char pat[PAT_PERIOD + MAX_CHUNK];
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void pattern_init(void)
+{
+	uint64_t seed = 0x6d69677365636b21ull;
+
+	for (size_t i = 0; i < PAT_PERIOD; i++)
+		pat[i] = (unsigned char)splitmix64(&seed);
+	for (size_t i = PAT_PERIOD; i < sizeof(pat); i++)
+		pat[i] = pat[i - PAT_PERIOD];
+}
+
+static const unsigned char *pattern_at(uint64_t offset)
+{
+	return pat + offset % PAT_PERIOD;
+}
+
+/* Offset of the first byte of buf[0..len) that differs from the pattern at
+ * stream offset @offset, or UINT64_MAX. */
+static uint64_t pattern_mismatch(const unsigned char *buf, size_t len,
+				 uint64_t offset)
+{
+	const unsigned char *want = pattern_at(offset);
+
+	if (memcmp(buf, want, len) == 0)
+		return UINT64_MAX;
+	for (size_t i = 0;; i++)
+		if (buf[i] != want[i])
+			return offset + i;
+}
+
+/* --- wire protocol --------------------------------------------------------- */
+
+#define HELLO_MAGIC 0x3142534du /* "MSB1" */
+
+enum mode {
+	MODE_SINK = 1,   /* client sends `bytes`, server checks, replies result */
+	MODE_SOURCE = 2, /* server sends `bytes`, client checks */
+	MODE_ECHO = 3,   /* server echoes messages of `size` bytes until EOF */
+	MODE_HOLD = 4,   /* server sends an ack, then waits for EOF */
+};
+
+struct hello {
+	uint32_t magic;
+	uint32_t mode;
+	uint64_t bytes;
+	uint32_t size;
+	uint32_t pad;
+};
+
+/* What the server says after a sink stream: bytes seen and the first bad
+ * offset (UINT64_MAX when every byte matched). */
+struct verdict {
+	uint64_t bytes;
+	uint64_t bad_offset;
+};
+
+#define HOLD_ACK 0x4b434148u
+
+/* --- small I/O helpers ----------------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read exactly @len bytes. Returns 1 done, 0 EOF before any byte, -1 error
+ * (errno EPIPE for EOF in the middle). */
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			if (got == 0)
+				return 0;
+			errno = EPIPE;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+static int sockaddr_for(const char *path, struct sockaddr_un *sa,
+			struct ms_error *e)
+{
+	size_t len = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (len >= sizeof(sa->sun_path))
+		return ms_fail(e, MS_EXIT_PATH,
+			       "socket path %s is %zu bytes, the limit is %zu: use a shorter directory",
+			       path, len, sizeof(sa->sun_path) - 1);
+	memcpy(sa->sun_path, path, len);
+	return 0;
+}
+
+static int connect_to(const char *path, struct ms_error *e)
+{
+	struct sockaddr_un sa;
+	_cleanup_fd_ int fd = -1;
+
+	if (sockaddr_for(path, &sa, e) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ms_fail_errno(e, MS_EXIT_SYS, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ms_fail_errno(e, MS_EXIT_FAIL,
+				     "connect to %s: start the server or forwarder first",
+				     path);
+	return steal_fd(&fd);
+}
+
+/* Connect and send the hello that picks the server's mode. */
+static int open_session(const char *path, enum mode mode, uint64_t bytes,
+			uint32_t size, struct ms_error *e)
+{
+	struct hello h = { .magic = HELLO_MAGIC, .mode = mode,
+			   .bytes = bytes, .size = size };
+	_cleanup_fd_ int fd = connect_to(path, e);
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, &h, sizeof(h)) < 0)
+		return ms_fail_errno(e, MS_EXIT_FAIL, "send hello to %s", path);
+	return steal_fd(&fd);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1,024 idle connections plus a server need more than the usual soft limit
+ * of 1,024 descriptors: take the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* --- the forwarder's process tree in /proc --------------------------------- */
+
+struct tree_usage {
+	unsigned procs;
+	uint64_t ticks;   /* utime + stime, clock ticks */
+	uint64_t cpu_ns;  /* time on CPU from schedstat, 0 if unavailable */
+	uint64_t hwm_kib; /* sum of VmHWM */
+	uint64_t rss_kib; /* sum of VmRSS */
+	uint64_t pss_kib; /* sum of Pss (smaps_rollup): shared pages split */
+};
+
+struct proc_row {
+	pid_t pid, ppid;
+	uint64_t ticks;
+};
+
+/* Fields after "pid (comm)": state ppid ... utime(14) stime(15). comm may
+ * hold spaces and parentheses, so parse from the last ')'. */
+static int read_stat(pid_t pid, struct proc_row *row)
+{
+	char path[64], buf[1024];
+	unsigned long long ut, st;
+	int ppid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu",
+			 &ppid, &ut, &st) != 3)
+		return -1;
+	row->pid = pid;
+	row->ppid = ppid;
+	row->ticks = ut + st;
+	return 0;
+}
+
+/* Every process on the machine with its parent and CPU ticks. */
+static size_t scan_procs(struct proc_row **out)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0, cap = 0;
+	struct proc_row *rows = NULL;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 512;
+			struct proc_row *nr = realloc(rows, cap * sizeof(*rows));
+			if (!nr)
+				break;
+			rows = nr;
+		}
+		if (read_stat((pid_t)pid, &rows[n]) == 0)
+			n++;
+	}
+	closedir(d);
+	*out = rows;
+	return n;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct proc_row *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static const struct proc_row *find_pid(const struct proc_row *rows, size_t n,
+				       pid_t pid)
+{
+	struct proc_row key = { .pid = pid };
+
+	return bsearch(&key, rows, n, sizeof(*rows), cmp_pid);
+}
+
+/* Is @row @root itself or one of its descendants? */
+static bool descends_from(const struct proc_row *rows, size_t n,
+			  const struct proc_row *row, pid_t root)
+{
+	for (int depth = 0; row && depth < 64; depth++) {
+		if (row->pid == root)
+			return true;
+		if (row->ppid <= 1)
+			return false;
+		row = find_pid(rows, n, row->ppid);
+	}
+	return false;
+}
+
+/* The "KEY:  N kB" line of /proc/PID/FILE, in KiB; 0 if absent. */
+static uint64_t proc_kib(pid_t pid, const char *file, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	uint64_t kib = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			kib = strtoull(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kib;
+}
+
+/* Nanoseconds on CPU of every thread of @pid (schedstat's first field).
+ * utime+stime come in whole clock ticks per process: with one socat child
+ * per connection, each child's truncated remainder adds up to a large error
+ * (64 children of 30 ms each lose up to 0.64 s). */
+static uint64_t proc_cpu_ns(pid_t pid)
+{
+	char path[64];
+	uint64_t sum = 0;
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char file[384];
+		unsigned long long ns;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "/proc/%d/task/%s/schedstat", (int)pid,
+			 de->d_name);
+		f = fopen(file, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* CPU ticks (and with @memory, memory figures) of @root and all its
+ * descendants. */
+static int tree_usage(pid_t root, bool memory, struct tree_usage *u,
+		      struct ms_error *e)
+{
+	_cleanup_free_ struct proc_row *rows = NULL;
+	size_t n = scan_procs(&rows);
+
+	memset(u, 0, sizeof(*u));
+	qsort(rows, n, sizeof(*rows), cmp_pid);
+	if (!find_pid(rows, n, root))
+		return ms_fail(e, MS_EXIT_FAIL,
+			       "forwarder pid %d is not running: check its log",
+			       (int)root);
+	for (size_t i = 0; i < n; i++) {
+		if (!descends_from(rows, n, &rows[i], root))
+			continue;
+		u->procs++;
+		u->ticks += rows[i].ticks;
+		u->cpu_ns += proc_cpu_ns(rows[i].pid);
+		if (!memory)
+			continue;
+		u->hwm_kib += proc_kib(rows[i].pid, "status", "VmHWM");
+		u->rss_kib += proc_kib(rows[i].pid, "status", "VmRSS");
+		u->pss_kib += proc_kib(rows[i].pid, "smaps_rollup", "Pss");
+	}
+	return 0;
+}
+
+static double ticks_to_s(uint64_t ticks)
+{
+	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* --- server ---------------------------------------------------------------- */
+
+/* Wait for the client to close before closing our side: while a client
+ * still measures, its forwarder (and socat's per-connection child) must
+ * stay alive. */
+static void drain_to_eof(int fd)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return;
+	}
+}
+
+static void serve_sink(int fd, uint64_t bytes)
+{
+	_cleanup_free_ unsigned char *buf = malloc(MAX_CHUNK);
+	struct verdict v = { .bad_offset = UINT64_MAX };
+
+	if (!buf)
+		return;
+	while (v.bytes < bytes) {
+		uint64_t left = bytes - v.bytes;
+		ssize_t n = read(fd, buf, left < MAX_CHUNK ? left : MAX_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (v.bad_offset == UINT64_MAX)
+			v.bad_offset = pattern_mismatch(buf, (size_t)n, v.bytes);
+		v.bytes += (uint64_t)n;
+	}
+	if (write_all(fd, &v, sizeof(v)) == 0)
+		drain_to_eof(fd);
+}
+
+static void serve_source(int fd, uint64_t bytes)
+{
+	for (uint64_t off = 0; off < bytes;) {
+		uint64_t left = bytes - off;
+		size_t len = left < MAX_CHUNK ? (size_t)left : MAX_CHUNK;
+		ssize_t n = write(fd, pattern_at(off), len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (uint64_t)n;
+	}
+	drain_to_eof(fd);
+}
+
+static void serve_echo(int fd, uint32_t size)
+{
+	_cleanup_free_ char *msg = malloc(size ? size : 1);
+
+	if (!msg || size == 0 || size > MAX_CHUNK)
+		return;
+	while (read_all(fd, msg, size) == 1)
+		if (write_all(fd, msg, size) < 0)
+			return;
+}
+
+static void serve_hold(int fd)
+{
+	uint32_t ack = HOLD_ACK;
+
+	if (write_all(fd, &ack, sizeof(ack)) == 0)
+		drain_to_eof(fd);
+}
+
+static void *serve_conn(void *arg)
+{
+	_cleanup_fd_ int fd = (int)(intptr_t)arg;
+	struct hello h;
+	int r = read_all(fd, &h, sizeof(h));
+
+	/* A bare connect-and-close is a readiness probe (msbench wait). */
+	if (r == 0)
+		return NULL;
+	if (r < 0 || h.magic != HELLO_MAGIC) {
+		log_warn("connection without a valid hello: is a forwarder altering data?");
+		return NULL;
+	}
+	switch (h.mode) {
+	case MODE_SINK: serve_sink(fd, h.bytes); break;
+	case MODE_SOURCE: serve_source(fd, h.bytes); break;
+	case MODE_ECHO: serve_echo(fd, h.size); break;
+	case MODE_HOLD: serve_hold(fd); break;
+	default: log_warn("hello with unknown mode %u", h.mode);
+	}
+	return NULL;
+}
+
+static int listen_on(const char *path, struct ms_error *e)
+{
+	struct sockaddr_un sa;
+	_cleanup_fd_ int fd = -1;
+
+	if (sockaddr_for(path, &sa, e) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ms_fail_errno(e, MS_EXIT_SYS, "socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ms_fail_errno(e, MS_EXIT_PATH,
+				     "bind %s: remove it or pick a fresh directory", path);
+	if (listen(fd, SOMAXCONN) < 0)
+		return ms_fail_errno(e, MS_EXIT_SYS, "listen on %s", path);
+	return steal_fd(&fd);
+}
+
+/* One thread per connection: simple, and the server is not what we
+ * measure. Small stacks, since 1,024 idle connections mean 1,024 threads. */
+static noreturn void serve(int lfd)
+{
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
+	for (;;) {
+		pthread_t t;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0)
+			die_errno(MS_EXIT_SYS, "accept: raise the open-files limit (ulimit -n)");
+		int err = pthread_create(&t, &attr, serve_conn, (void *)(intptr_t)fd);
+		if (err) {
+			errno = err;
+			die_errno(MS_EXIT_SYS, "pthread_create");
+		}
+	}
+}
+
+/* --- options --------------------------------------------------------------- */
+
+struct opts {
+	const char *listen, *connect;
+	uint64_t bytes;
+	unsigned streams;
+	size_t chunk;
+	bool down;
+	pid_t pid;
+	uint64_t corrupt_at;
+	unsigned count, size, conns;
+	double timeout;
+};
+
+static uint64_t parse_size(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'T': v <<= 10; /* fall through */
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; end++; break;
+	default: break;
+	}
+	if (errno || end == s || *end || *s == '-')
+		die(MS_EXIT_USAGE,
+		    "%s %s: not a size: use a number with an optional K, M, G suffix (powers of 1024)",
+		    opt, s);
+	return v;
+}
+
+static noreturn void usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"usage: msbench server --listen PATH\n"
+		"       msbench stream --connect PATH [--bytes N] [--streams K] [--chunk N]\n"
+		"                      [--down] [--pid PID] [--corrupt-at OFFSET]\n"
+		"       msbench rr     --connect PATH [--count N] [--size N] [--pid PID]\n"
+		"       msbench hold   --connect PATH [--conns N] [--pid PID]\n"
+		"       msbench wait   --connect PATH [--timeout SECONDS]\n"
+		"       msbench report RESULTS-FILE\n"
+		"Sizes take K, M, G suffixes (powers of 1024). --pid: the forwarder\n"
+		"between client and server; its CPU time and memory, summed over its\n"
+		"descendants, are printed too.\n");
+	exit(code);
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "streams", required_argument, NULL, 's' },
+		{ "chunk", required_argument, NULL, 'k' },
+		{ "down", no_argument, NULL, 'd' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "corrupt-at", required_argument, NULL, 'x' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "conns", required_argument, NULL, 'h' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, '?' },
+		{ 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .bytes = 4ull << 30, .streams = 1, .chunk = 256 * 1024,
+			    .corrupt_at = UINT64_MAX, .count = 20000, .size = 64,
+			    .conns = 1024, .timeout = 10 };
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->listen = optarg; break;
+		case 'c': o->connect = optarg; break;
+		case 'b': o->bytes = parse_size("--bytes", optarg); break;
+		case 's': o->streams = (unsigned)parse_size("--streams", optarg); break;
+		case 'k': o->chunk = parse_size("--chunk", optarg); break;
+		case 'd': o->down = true; break;
+		case 'p': o->pid = (pid_t)parse_size("--pid", optarg); break;
+		case 'x': o->corrupt_at = parse_size("--corrupt-at", optarg); break;
+		case 'n': o->count = (unsigned)parse_size("--count", optarg); break;
+		case 'z': o->size = (unsigned)parse_size("--size", optarg); break;
+		case 'h': o->conns = (unsigned)parse_size("--conns", optarg); break;
+		case 't': o->timeout = strtod(optarg, NULL); break;
+		default: usage(MS_EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		die(MS_EXIT_USAGE, "unexpected argument %s: see --help", argv[optind]);
+	if (o->chunk == 0 || o->chunk > MAX_CHUNK)
+		die(MS_EXIT_USAGE, "--chunk %zu: use 1 to %u bytes", o->chunk, MAX_CHUNK);
+	if (o->streams == 0 || o->streams > 4096)
+		die(MS_EXIT_USAGE, "--streams %u: use 1 to 4096", o->streams);
+	if (o->size < 16 || o->size > MAX_CHUNK)
+		die(MS_EXIT_USAGE, "--size %u: use 16 to %u bytes", o->size, MAX_CHUNK);
+}
+
+static const char *need_connect(const struct opts *o)
+{
+	if (!o->connect)
+		die(MS_EXIT_USAGE, "missing --connect PATH: the server's or forwarder's socket");
+	return o->connect;
+}
+
+/* --- stream ---------------------------------------------------------------- */
+
+struct stream_job {
+	int fd;
+	uint64_t bytes;
+	size_t chunk;
+	bool down;
+	uint64_t corrupt_at;
+	pthread_barrier_t *start;
+	struct ms_error err;
+	int failed;
+};
+
+/* Send @bytes of the pattern, flipping one byte at @corrupt_at (the smoke
+ * test proves the check catches it), then read the server's verdict. */
+static int send_stream(struct stream_job *j)
+{
+	_cleanup_free_ unsigned char *bad = NULL;
+	struct verdict v;
+
+	for (uint64_t off = 0; off < j->bytes;) {
+		uint64_t left = j->bytes - off;
+		size_t len = left < j->chunk ? (size_t)left : j->chunk;
+		const unsigned char *p = pattern_at(off);
+
+		if (j->corrupt_at >= off && j->corrupt_at - off < len) {
+			bad = malloc(len);
+			if (!bad)
+				return ms_fail(&j->err, MS_EXIT_SYS, "out of memory");
+			memcpy(bad, p, len);
+			bad[j->corrupt_at - off] ^= 0x5a;
+			p = bad;
+		}
+		ssize_t n = write(j->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ms_fail_errno(&j->err, MS_EXIT_FAIL,
+					     "send at byte %" PRIu64, off);
+		off += (uint64_t)n;
+		free(steal_pointer(&bad));
+	}
+	if (read_all(j->fd, &v, sizeof(v)) != 1)
+		return ms_fail_errno(&j->err, MS_EXIT_FAIL,
+				     "no verdict from the server after %" PRIu64 " bytes",
+				     j->bytes);
+	if (v.bytes != j->bytes)
+		return ms_fail(&j->err, MS_EXIT_FAIL,
+			       "server received %" PRIu64 " of %" PRIu64 " bytes",
+			       v.bytes, j->bytes);
+	if (v.bad_offset != UINT64_MAX)
+		return ms_fail(&j->err, MS_EXIT_FAIL,
+			       "server saw wrong data at byte %" PRIu64
+			       ": the path between client and server altered the stream",
+			       v.bad_offset);
+	return 0;
+}
+
+static int receive_stream(struct stream_job *j)
+{
+	_cleanup_free_ unsigned char *buf = malloc(MAX_CHUNK);
+	uint64_t off = 0;
+
+	if (!buf)
+		return ms_fail(&j->err, MS_EXIT_SYS, "out of memory");
+	while (off < j->bytes) {
+		uint64_t left = j->bytes - off;
+		ssize_t n = read(j->fd, buf, left < j->chunk ? (size_t)left : j->chunk);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ms_fail_errno(&j->err, MS_EXIT_FAIL,
+					     "receive at byte %" PRIu64, off);
+		if (n == 0)
+			return ms_fail(&j->err, MS_EXIT_FAIL,
+				       "stream ended after %" PRIu64 " of %" PRIu64 " bytes",
+				       off, j->bytes);
+		uint64_t bad = pattern_mismatch(buf, (size_t)n, off);
+		if (bad != UINT64_MAX)
+			return ms_fail(&j->err, MS_EXIT_FAIL,
+				       "received wrong data at byte %" PRIu64
+				       ": the path between server and client altered the stream",
+				       bad);
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static void *stream_thread(void *arg)
+{
+	struct stream_job *j = arg;
+
+	pthread_barrier_wait(j->start);
+	j->failed = (j->down ? receive_stream(j) : send_stream(j)) < 0;
+	return NULL;
+}
+
+/* CPU use of the forwarder tree (zero without --pid). */
+static struct tree_usage forwarder_cpu(pid_t pid)
+{
+	struct tree_usage u = { 0 };
+	struct ms_error e;
+
+	if (pid && tree_usage(pid, false, &u, &e) < 0)
+		die_err(&e);
+	return u;
+}
+
+/* fwd_cpu_s: schedstat nanoseconds where the kernel has them, else
+ * utime+stime; fwd_stat_cpu_s: utime+stime from /proc/PID/stat. */
+static void print_stream_result(const struct opts *o, uint64_t total,
+				double secs, struct tree_usage t0,
+				struct tree_usage t1)
+{
+	double gb = (double)total / 1e9;
+	double stat_s = ticks_to_s(t1.ticks - t0.ticks);
+	double cpu_s = t1.cpu_ns ? (double)(t1.cpu_ns - t0.cpu_ns) / 1e9 : stat_s;
+
+	printf("test=%s streams=%u bytes=%" PRIu64 " seconds=%.4f gbps=%.4f",
+	       o->streams > 1 ? "parallel" : "stream", o->streams, total, secs,
+	       gb / secs);
+	if (o->pid)
+		printf(" fwd_cpu_s=%.3f fwd_cpu_s_per_gb=%.4f fwd_stat_cpu_s=%.2f",
+		       cpu_s, cpu_s / gb, stat_s);
+	printf("\n");
+}
+
+static int cmd_stream(const struct opts *o)
+{
+	const char *path = need_connect(o);
+	uint64_t per = o->bytes / o->streams;
+	_cleanup_free_ struct stream_job *jobs = calloc(o->streams, sizeof(*jobs));
+	_cleanup_free_ pthread_t *tids = calloc(o->streams, sizeof(*tids));
+	pthread_barrier_t start;
+	struct ms_error e;
+	int failed = 0;
+
+	if (!jobs || !tids)
+		die(MS_EXIT_SYS, "out of memory for %u streams", o->streams);
+	/* Connect everything first: connection setup is not throughput. */
+	for (unsigned i = 0; i < o->streams; i++) {
+		jobs[i] = (struct stream_job){ .bytes = per, .chunk = o->chunk,
+					       .down = o->down, .start = &start,
+					       .corrupt_at = i ? UINT64_MAX : o->corrupt_at };
+		jobs[i].fd = open_session(path, o->down ? MODE_SOURCE : MODE_SINK,
+					  per, 0, &e);
+		if (jobs[i].fd < 0)
+			die_err(&e);
+	}
+	pthread_barrier_init(&start, NULL, o->streams + 1);
+	for (unsigned i = 0; i < o->streams; i++)
+		if (pthread_create(&tids[i], NULL, stream_thread, &jobs[i]))
+			die(MS_EXIT_SYS, "cannot start stream thread %u", i);
+	struct tree_usage cpu0 = forwarder_cpu(o->pid);
+	pthread_barrier_wait(&start);
+	double t0 = now_s();
+	for (unsigned i = 0; i < o->streams; i++)
+		pthread_join(tids[i], NULL);
+	double secs = now_s() - t0;
+	/* Sampled before any connection closes: socat's children still live. */
+	struct tree_usage cpu1 = forwarder_cpu(o->pid);
+	for (unsigned i = 0; i < o->streams; i++) {
+		if (jobs[i].failed && !failed++)
+			log_error("stream %u: %s", i, jobs[i].err.msg);
+		close(jobs[i].fd);
+	}
+	pthread_barrier_destroy(&start);
+	if (failed)
+		return MS_EXIT_FAIL;
+	print_stream_result(o, per * o->streams, secs, cpu0, cpu1);
+	return 0;
+}
+
+/* --- request/response ------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One round trip of message @seq: its first 8 bytes are the number, the
+ * rest pattern bytes, and the echo must match exactly. */
+static int round_trip(int fd, unsigned char *msg, unsigned char *echo,
+		      uint32_t size, uint64_t seq, struct ms_error *e)
+{
+	memcpy(msg, pattern_at(seq), size);
+	memcpy(msg, &seq, sizeof(seq));
+	if (write_all(fd, msg, size) < 0)
+		return ms_fail_errno(e, MS_EXIT_FAIL, "send request %" PRIu64, seq);
+	if (read_all(fd, echo, size) != 1)
+		return ms_fail_errno(e, MS_EXIT_FAIL, "no reply to request %" PRIu64, seq);
+	if (memcmp(msg, echo, size) != 0)
+		return ms_fail(e, MS_EXIT_FAIL,
+			       "reply %" PRIu64 " differs from its request: the path altered it",
+			       seq);
+	return 0;
+}
+
+static int cmd_rr(const struct opts *o)
+{
+	const char *path = need_connect(o);
+	unsigned warmup = o->count / 10 < 200 ? o->count / 10 : 200;
+	_cleanup_free_ unsigned char *msg = malloc(o->size);
+	_cleanup_free_ unsigned char *echo = malloc(o->size);
+	_cleanup_free_ double *us = calloc(o->count ? o->count : 1, sizeof(double));
+	_cleanup_fd_ int fd = -1;
+	struct ms_error e;
+	double sum = 0;
+
+	if (!msg || !echo || !us || o->count == 0)
+		die(MS_EXIT_USAGE, "--count %u: use at least 1", o->count);
+	fd = open_session(path, MODE_ECHO, 0, o->size, &e);
+	if (fd < 0)
+		die_err(&e);
+	for (uint64_t seq = 0; seq < warmup + o->count; seq++) {
+		double t0 = now_s();
+
+		if (round_trip(fd, msg, echo, o->size, seq, &e) < 0)
+			die_err(&e);
+		if (seq >= warmup)
+			sum += us[seq - warmup] = (now_s() - t0) * 1e6;
+	}
+	qsort(us, o->count, sizeof(*us), cmp_double);
+	printf("test=rr size=%u count=%u p50_us=%.2f p99_us=%.2f mean_us=%.2f\n",
+	       o->size, o->count, us[o->count / 2], us[(size_t)o->count * 99 / 100],
+	       sum / o->count);
+	return 0;
+}
+
+/* --- idle connections ------------------------------------------------------ */
+
+static void close_all(int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static int cmd_hold(const struct opts *o)
+{
+	const char *path = need_connect(o);
+	_cleanup_free_ int *fds = calloc(o->conns ? o->conns : 1, sizeof(int));
+	struct tree_usage u = { 0 };
+	struct ms_error e;
+
+	if (!fds)
+		die(MS_EXIT_SYS, "out of memory for %u connections", o->conns);
+	raise_nofile();
+	/* One at a time, each answered by the server: every connection is
+	 * then established end to end, through the forwarder. */
+	for (unsigned i = 0; i < o->conns; i++) {
+		uint32_t ack = 0;
+
+		fds[i] = open_session(path, MODE_HOLD, 0, 0, &e);
+		if (fds[i] < 0 || read_all(fds[i], &ack, sizeof(ack)) != 1 ||
+		    ack != HOLD_ACK) {
+			if (fds[i] >= 0)
+				ms_fail(&e, MS_EXIT_FAIL,
+					"connection %u got no answer through %s: check the forwarder's log",
+					i + 1, path);
+			close_all(fds, fds[i] >= 0 ? i + 1 : i);
+			die_err(&e);
+		}
+	}
+	if (o->pid && tree_usage(o->pid, true, &u, &e) < 0) {
+		close_all(fds, o->conns);
+		die_err(&e);
+	}
+	close_all(fds, o->conns);
+	printf("test=hold conns=%u", o->conns);
+	if (o->pid)
+		printf(" fwd_procs=%u fwd_hwm_kib=%" PRIu64 " fwd_rss_kib=%" PRIu64
+		       " fwd_pss_kib=%" PRIu64,
+		       u.procs, u.hwm_kib, u.rss_kib, u.pss_kib);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_wait(const struct opts *o)
+{
+	const char *path = need_connect(o);
+	double deadline = now_s() + o->timeout;
+	struct ms_error e;
+
+	for (;;) {
+		int fd = connect_to(path, &e);
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (now_s() > deadline)
+			die(MS_EXIT_FAIL, "nothing accepts at %s after %.1f s: check the forwarder's log",
+			    path, o->timeout);
+		usleep(20 * 1000);
+	}
+}
+
+static int cmd_server(const struct opts *o)
+{
+	struct ms_error e;
+	int lfd;
+
+	if (!o->listen)
+		die(MS_EXIT_USAGE, "missing --listen PATH: where the server listens");
+	raise_nofile();
+	lfd = listen_on(o->listen, &e);
+	if (lfd < 0)
+		die_err(&e);
+	serve(lfd);
+}
+
+/* --- report ---------------------------------------------------------------- */
+
+/* Results lines are "case=C run=R test=T key=value ...". */
+#define MAX_KV 16
+#define MAX_RECS 4096
+#define MAX_CASES 8
+
+struct rec {
+	char cas[32], test[16];
+	char key[MAX_KV][24];
+	double val[MAX_KV];
+	int nkv;
+};
+
+struct results {
+	struct rec *recs;
+	size_t n;
+	char cases[MAX_CASES][32];
+	int ncases;
+};
+
+static void add_case(struct results *r, const char *cas)
+{
+	for (int i = 0; i < r->ncases; i++)
+		if (strcmp(r->cases[i], cas) == 0)
+			return;
+	if (r->ncases < MAX_CASES)
+		snprintf(r->cases[r->ncases++], sizeof(r->cases[0]), "%s", cas);
+}
+
+/* Cases in the order of the issue, unknown names last. */
+static int case_rank(const char *cas)
+{
+	static const char *const order[] = { "direct", "relay", "socat", "socat-b1M" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (strcmp(cas, order[i]) == 0)
+			return (int)i;
+	return (int)ARRAY_SIZE(order);
+}
+
+static int cmp_case(const void *a, const void *b)
+{
+	return case_rank(a) - case_rank(b);
+}
+
+static void sort_cases(struct results *r)
+{
+	qsort(r->cases, (size_t)r->ncases, sizeof(r->cases[0]), cmp_case);
+}
+
+static void parse_rec(char *line, struct rec *rc)
+{
+	char *save = NULL;
+
+	memset(rc, 0, sizeof(*rc));
+	for (char *tok = strtok_r(line, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (strcmp(tok, "case") == 0)
+			snprintf(rc->cas, sizeof(rc->cas), "%s", eq + 1);
+		else if (strcmp(tok, "test") == 0)
+			snprintf(rc->test, sizeof(rc->test), "%s", eq + 1);
+		else if (rc->nkv < MAX_KV) {
+			snprintf(rc->key[rc->nkv], sizeof(rc->key[0]), "%s", tok);
+			rc->val[rc->nkv++] = strtod(eq + 1, NULL);
+		}
+	}
+}
+
+static int load_results(const char *file, struct results *r, struct ms_error *e)
+{
+	char line[1024];
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return ms_fail_errno(e, MS_EXIT_CONFIG, "open results %s", file);
+	r->recs = calloc(MAX_RECS, sizeof(*r->recs));
+	while (r->recs && r->n < MAX_RECS && fgets(line, sizeof(line), f)) {
+		struct rec *rc = &r->recs[r->n];
+
+		parse_rec(line, rc);
+		if (!rc->cas[0] || !rc->test[0])
+			continue;
+		add_case(r, rc->cas);
+		r->n++;
+	}
+	fclose(f);
+	if (!r->recs)
+		return ms_fail(e, MS_EXIT_SYS, "out of memory");
+	return 0;
+}
+
+static bool rec_value(const struct rec *rc, const char *key, double *v)
+{
+	for (int i = 0; i < rc->nkv; i++)
+		if (strcmp(rc->key[i], key) == 0) {
+			*v = rc->val[i];
+			return true;
+		}
+	return false;
+}
+
+/* Median (and min, max) of @key over the runs of @cas/@test; NAN if none. */
+struct stat3 {
+	double med, min, max;
+	int n;
+};
+
+static struct stat3 stat_of(const struct results *r, const char *cas,
+			    const char *test, const char *key)
+{
+	double v[MAX_RECS];
+	struct stat3 s = { .med = __builtin_nan("") };
+	int n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->recs[i].cas, cas) == 0 &&
+		    strcmp(r->recs[i].test, test) == 0 &&
+		    rec_value(&r->recs[i], key, &v[n]))
+			n++;
+	if (!n)
+		return s;
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	s.n = n;
+	s.min = v[0];
+	s.max = v[n - 1];
+	s.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return s;
+}
+
+static double med(const struct results *r, const char *cas, const char *test,
+		  const char *key)
+{
+	return stat_of(r, cas, test, key).med;
+}
+
+/* "3.21 (3.10-3.40)" or "-" */
+static void cell_range(char *out, size_t len, struct stat3 s, double scale)
+{
+	if (s.n == 0)
+		snprintf(out, len, "-");
+	else if (s.n == 1)
+		snprintf(out, len, "%.2f", s.med * scale);
+	else
+		snprintf(out, len, "%.2f (%.2f-%.2f)", s.med * scale,
+			 s.min * scale, s.max * scale);
+}
+
+/* "%.{prec}f{suffix}", or "-" for a figure not measured (NAN). */
+static void cell(char *out, size_t len, double v, int prec, const char *suffix)
+{
+	if (v != v)
+		snprintf(out, len, "-");
+	else
+		snprintf(out, len, "%.*f%s", prec, v, suffix);
+}
+
+static void print_params(const struct results *r)
+{
+	double v;
+
+	printf("migsock relay benchmark: figures, not assertions. Medians of the runs,\n"
+	       "(min-max) where there were several; cases alternated within each run.\n"
+	       "GB = 10^9 bytes.");
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->recs[i].test, "stream") == 0 &&
+		    rec_value(&r->recs[i], "bytes", &v)) {
+			printf(" One stream: %.2f GiB.", v / (1 << 30));
+			break;
+		}
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->recs[i].test, "parallel") == 0 &&
+		    rec_value(&r->recs[i], "bytes", &v)) {
+			double k = 0;
+			rec_value(&r->recs[i], "streams", &k);
+			printf(" Parallel: %.0f streams, %.2f GiB in all.", k,
+			       v / (1 << 30));
+			break;
+		}
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->recs[i].test, "rr") == 0 &&
+		    rec_value(&r->recs[i], "count", &v)) {
+			double size = 0;
+			rec_value(&r->recs[i], "size", &size);
+			printf(" Round trip: %.0f x %.0f B.", v, size);
+			break;
+		}
+	printf("\n\n");
+}
+
+#define ROW "%-10s %-22s %-10s %-22s %-10s\n"
+
+static void print_throughput(const struct results *r)
+{
+	printf(ROW, "case", "1 stream GB/s", "fwd CPU", "parallel GB/s", "fwd CPU");
+	printf(ROW, "", "", "s/GB", "(aggregate)", "s/GB");
+	for (int i = 0; i < r->ncases; i++) {
+		const char *c = r->cases[i];
+		char one[40], cpu1[16], par[40], cpup[16];
+
+		cell_range(one, sizeof(one), stat_of(r, c, "stream", "gbps"), 1);
+		cell(cpu1, sizeof(cpu1), med(r, c, "stream", "fwd_cpu_s_per_gb"), 3, "");
+		cell_range(par, sizeof(par), stat_of(r, c, "parallel", "gbps"), 1);
+		cell(cpup, sizeof(cpup), med(r, c, "parallel", "fwd_cpu_s_per_gb"), 3, "");
+		printf(ROW, c, one, cpu1, par, cpup);
+	}
+	printf("\n");
+}
+
+#undef ROW
+#define ROW "%-10s %-10s %-10s %-10s %-12s %-12s\n"
+
+static void print_latency_memory(const struct results *r)
+{
+	printf(ROW, "case", "RTT p50", "RTT p99", "idle:", "idle: VmHWM", "idle: Pss");
+	printf(ROW, "", "us", "us", "procs", "sum MiB", "sum MiB");
+	for (int i = 0; i < r->ncases; i++) {
+		const char *c = r->cases[i];
+		char p50[16], p99[16], procs[16], hwm[16], pss[16];
+
+		cell(p50, sizeof(p50), med(r, c, "rr", "p50_us"), 1, "");
+		cell(p99, sizeof(p99), med(r, c, "rr", "p99_us"), 1, "");
+		cell(procs, sizeof(procs), med(r, c, "hold", "fwd_procs"), 0, "");
+		cell(hwm, sizeof(hwm), med(r, c, "hold", "fwd_hwm_kib") / 1024, 1, "");
+		cell(pss, sizeof(pss), med(r, c, "hold", "fwd_pss_kib") / 1024, 1, "");
+		printf(ROW, c, p50, p99, procs, hwm, pss);
+	}
+	printf("\nfwd CPU: the forwarder's time on CPU (schedstat, all its processes\n"
+	       "and threads) per GB moved. idle: the forwarder holding the idle\n"
+	       "connections, summed over its processes; socat forks one per\n"
+	       "connection, so its VmHWM sum counts shared pages once per process,\n"
+	       "Pss shares them out.\n\n");
+}
+
+#undef ROW
+
+/* Ratios of every case against @base: throughput and RTT as case/base. */
+static void print_ratios(const struct results *r, const char *base)
+{
+	int any = 0;
+
+	for (int i = 0; i < r->ncases; i++) {
+		const char *c = r->cases[i];
+		char one[16], par[16], p50[16], p99[16], cpu[16];
+
+		if (strcmp(c, base) == 0 || strcmp(c, "direct") == 0)
+			continue;
+		if (!any++)
+			printf("%-10s %-10s %-10s %-10s %-10s %-10s   (vs %s)\n", "ratio",
+			       "1 stream", "parallel", "RTT p50", "RTT p99",
+			       "CPU/GB", base);
+		cell(one, sizeof(one), med(r, c, "stream", "gbps") /
+		     med(r, base, "stream", "gbps"), 2, "x");
+		cell(par, sizeof(par), med(r, c, "parallel", "gbps") /
+		     med(r, base, "parallel", "gbps"), 2, "x");
+		cell(p50, sizeof(p50), med(r, c, "rr", "p50_us") /
+		     med(r, base, "rr", "p50_us"), 2, "x");
+		cell(p99, sizeof(p99), med(r, c, "rr", "p99_us") /
+		     med(r, base, "rr", "p99_us"), 2, "x");
+		cell(cpu, sizeof(cpu), med(r, c, "stream", "fwd_cpu_s_per_gb") /
+		     med(r, base, "stream", "fwd_cpu_s_per_gb"), 2, "x");
+		printf("%-10s %-10s %-10s %-10s %-10s %-10s\n", c, one, par, p50,
+		       p99, base[0] == 'd' ? "-" : cpu);
+	}
+	if (any)
+		printf("\n");
+}
+
+static void print_target(const char *what, double ratio, double limit, bool at_least)
+{
+	const char *verdict = ratio != ratio ? "not measured"
+			      : (at_least ? ratio >= limit : ratio <= limit) ? "met"
+			      : "MISSED";
+
+	printf("  %-34s %8.2fx   %s %.2fx   %s\n", what, ratio,
+	       at_least ? ">=" : "<=", limit, verdict);
+}
+
+static void print_targets(const struct results *r)
+{
+	printf("targets for migsock-relay (issue 2)\n");
+	print_target("one stream vs direct", med(r, "relay", "stream", "gbps") /
+		     med(r, "direct", "stream", "gbps"), 0.9, true);
+	print_target("one stream vs socat defaults", med(r, "relay", "stream", "gbps") /
+		     med(r, "socat", "stream", "gbps"), 4, true);
+	print_target("parallel streams vs direct", med(r, "relay", "parallel", "gbps") /
+		     med(r, "direct", "parallel", "gbps"), 0.85, true);
+	print_target("RTT p50 vs direct", med(r, "relay", "rr", "p50_us") /
+		     med(r, "direct", "rr", "p50_us"), 2.5, false);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct results r = { 0 };
+	struct ms_error e;
+
+	if (argc != 3)
+		die(MS_EXIT_USAGE, "report needs one argument: the results file");
+	if (load_results(argv[2], &r, &e) < 0)
+		die_err(&e);
+	if (r.n == 0)
+		die(MS_EXIT_CONFIG, "%s holds no results: run the benchmark first", argv[2]);
+	print_params(&r);
+	sort_cases(&r);
+	print_throughput(&r);
+	print_latency_memory(&r);
+	print_ratios(&r, "direct");
+	print_ratios(&r, "socat");
+	print_targets(&r);
+	free(r.recs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+
+	log_init("msbench");
+	if (argc < 2)
+		usage(MS_EXIT_USAGE);
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc, argv);
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0)
+		usage(0);
+	parse_opts(argc - 1, argv + 1, &o);
+	pattern_init();
+	if (strcmp(cmd, "server") == 0)
+		return cmd_server(&o);
+	if (strcmp(cmd, "stream") == 0)
+		return cmd_stream(&o);
+	if (strcmp(cmd, "rr") == 0)
+		return cmd_rr(&o);
+	if (strcmp(cmd, "hold") == 0)
+		return cmd_hold(&o);
+	if (strcmp(cmd, "wait") == 0)
+		return cmd_wait(&o);
+	die(MS_EXIT_USAGE, "unknown command %s: use server, stream, rr, hold, wait or report", cmd);
+}
