@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# tests/bats/k8s.bats - examples/k8s: every manifest is valid against the
+# Kubernetes API schema (kubernetes-models from the npm registry, installed
+# into build/k8s-validate on first use), strictly (no unknown field), and
+# keeps migsock's promises (native sidecar, migsock-probe readiness, no
+# privileges); the validator itself rejects broken manifests; and the
+# DaemonSet's bridge loop bridges fake kubelet pod directories with real
+# relays.
+# shellcheck disable=SC2030,SC2031
+
+load common
+
+K8S=$TOP/examples/k8s
+VALIDATOR_DIR=$TOP/build/k8s-validate
+# Pinned: the schema this test checks against (Kubernetes 1.3x API).
+NPM_PACKAGES=(kubernetes-models@5.1.0 yaml@2.9.1)
+
+setup_file() {
+	command -v node >/dev/null && command -v npm >/dev/null || return 0
+	if [ ! -d "$VALIDATOR_DIR/node_modules/kubernetes-models" ]; then
+		mkdir -p "$VALIDATOR_DIR"
+		npm install --prefix "$VALIDATOR_DIR" --no-audit --no-fund --loglevel=error \
+			"${NPM_PACKAGES[@]}" >&3 2>&1
+	fi
+}
+
+setup() {
+	command -v node >/dev/null || skip "node not installed (Debian: nodejs)"
+	command -v npm >/dev/null || skip "npm not installed: cannot fetch kubernetes-models"
+	[ -d "$VALIDATOR_DIR/node_modules/kubernetes-models" ] ||
+		fail "npm install ${NPM_PACKAGES[*]} into $VALIDATOR_DIR failed"
+	# Resolved from the script's directory: run a copy beside node_modules.
+	cp "$K8S/validate.mjs" "$VALIDATOR_DIR/validate.mjs"
+	d=$(ms_tmpdir)
+	pods=$(mktemp -d /tmp/kXXX)
+	pids=()
+}
+
+teardown() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$d" "$pods"
+}
+
+fail() {
+	echo "$*" >&2
+	return 1
+}
+
+validate() {
+	node "$VALIDATOR_DIR/validate.mjs" "$@"
+}
+
+@test "k8s: every manifest is valid, strictly, and keeps migsock's rules" {
+	local files=("$K8S"/*/*.yaml)
+	[ "${#files[@]}" -ge 7 ]
+	run validate --migsock-policy "${files[@]}"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ': valid$' <<<"$output")" -eq "${#files[@]}" ]
+}
+
+@test "k8s: both deployments run migsock as a native sidecar with an exec migsock-probe" {
+	local f
+	for f in "$K8S"/shared-hostpath/*-pod.yaml "$K8S"/daemonset-bridge/*-pod.yaml; do
+		grep -q '^  initContainers:' "$f"
+		grep -q 'restartPolicy: Always' "$f"
+		grep -q 'command: \["migsock-probe"' "$f"
+	done
+	grep -q 'emptyDir' "$K8S/daemonset-bridge/source-pod.yaml"
+	grep -q 'hostPath' "$K8S/shared-hostpath/source-pod.yaml"
+	grep -q '^kind: DaemonSet' "$K8S/daemonset-bridge/daemonset.yaml"
+}
+
+@test "k8s: the validator rejects what the API server would (negative controls)" {
+	local pod=$K8S/shared-hostpath/destination-pod.yaml
+	# A misspelt field: the API server's strict validation refuses it.
+	sed 's/readinessProbe:/readinesProbe:/' "$pod" >"$d/typo.yaml"
+	run validate "$d/typo.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/spec/initContainers/0/readinesProbe: unknown field"* ]]
+	# A wrong type.
+	sed 's/periodSeconds: 5/periodSeconds: often/' "$pod" >"$d/type.yaml"
+	run validate "$d/type.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"periodSeconds must be integer"* ]]
+	# A required field missing.
+	sed 's/^    - name: libvirtd$/    - image: x/; s/^      image: example.org.*$//' "$pod" >"$d/req.yaml"
+	run validate "$d/req.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"must have required property"* ]]
+	# An unknown kind.
+	printf 'apiVersion: v1\nkind: Podd\nmetadata: {name: x}\n' >"$d/kind.yaml"
+	run validate "$d/kind.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown kind Podd"* ]]
+	# migsock's rules: a plain init container is not a sidecar; a probe of
+	# another path than the relay serves.
+	sed 's/restartPolicy: Always/restartPolicy: OnFailure/' "$pod" >"$d/sidecar.yaml"
+	run validate --migsock-policy "$d/sidecar.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a native sidecar"* ]]
+	sed 's/drop: \["ALL"\]/drop: ["NET_RAW"]/' "$pod" >"$d/caps.yaml"
+	run validate --migsock-policy "$d/caps.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"capabilities must drop ALL"* ]]
+}
+
+# A fake kubelet pod directory with one socket emptyDir. $pods is short
+# (the DaemonSet mounts the real one at /k): socket paths must fit 107 bytes.
+fake_pod() {
+	mkdir -p "$pods/$1/volumes/kubernetes.io~empty-dir/migsock"
+	printf '%s\n' "$pods/$1/volumes/kubernetes.io~empty-dir/migsock"
+}
+
+wait_gone() {
+	local tries=100
+	while ((tries-- > 0)); do
+		[ ! -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "k8s: the DaemonSet's bridge loop bridges pod directories and follows the ConfigMap" {
+	[ -x "$MIGSOCK_BIN/migsock-relay" ] || skip "migsock-relay not built"
+	[ -x "$MIGSOCK_BIN/migsock-probe" ] || skip "migsock-probe not built"
+	local src_uid=11111111-2222-4333-8444-555555555555
+	local dst_uid=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee
+	local src dst driver
+	src=$(fake_pod "$src_uid")
+	dst=$(fake_pod "$dst_uid")
+	driver=$(awk '$1 == "driver" { print $2 }' "$MIGSOCK_LAYOUT")
+	# The destination pod's sidecar: its daemon socket, here an echo server.
+	socat "UNIX-LISTEN:$dst/$driver,fork" EXEC:cat 3>&- &
+	pids+=($!)
+	wait_for_socket "$dst/$driver"
+	printf '# comment\nvm1 %s %s\nbad line ../../etc x\n' "$src_uid" "$dst_uid" >"$d/bridges"
+	BRIDGES=$d/bridges PODS=$pods STATE=$d/state INTERVAL=0.2 \
+		MIGSOCK_BIN=$MIGSOCK_BIN \
+		sh "$K8S/daemonset-bridge/bridge-loop" 3>&- 2>"$d/loop.log" &
+	pids+=($!)
+	wait_for_socket "$src/$driver"
+	run socat -t 5 - "UNIX-CONNECT:$src/$driver" <<<"source daemon to destination daemon"
+	[ "$output" = "source daemon to destination daemon" ]
+	# Every channel of the layout is served in the source pod's directory.
+	local ch n=0
+	while read -r ch; do
+		[ -S "$src/$ch" ]
+		n=$((n + 1))
+	done < <(awk '$1 !~ /^#/ && NF { print $2 }' "$MIGSOCK_LAYOUT")
+	[ "$n" -eq 3 ]
+	grep -q 'ignoring malformed line: bad line' "$d/loop.log"
+	# Readiness as the DaemonSet's probe runs it.
+	BRIDGES=$d/bridges PODS=$pods STATE=$d/state MIGSOCK_BIN=$MIGSOCK_BIN \
+		run sh "$K8S/daemonset-bridge/bridge-loop" --check
+	[ "$status" -eq 0 ]
+	# The line goes away: the relay stops and removes its sockets.
+	printf '# nothing\n' >"$d/bridges"
+	wait_gone "$src/$driver"
+	[ ! -e "$d/state/vm1.pid" ]
+	# SIGTERM to the loop: exits 0.
+	kill -TERM "${pids[-1]}"
+	run wait "${pids[-1]}"
+	cat "$d/loop.log"
+	[ "$status" -eq 0 ]
+}
+
+@test "k8s: bridge loop readiness fails while a configured relay is missing" {
+	[ -x "$MIGSOCK_BIN/migsock-probe" ] || skip "migsock-probe not built"
+	mkdir -p "$d/state"
+	printf 'vm1 11111111-2222-4333-8444-555555555555 aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n' >"$d/bridges"
+	BRIDGES=$d/bridges PODS=$pods STATE=$d/state MIGSOCK_BIN=$MIGSOCK_BIN \
+		run sh "$TOP/examples/k8s/daemonset-bridge/bridge-loop" --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"vm1: no relay running"* ]]
+}
