@@ -219,7 +219,7 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 
 	optind = 0; /* full re-initialisation: the unit tests parse often */
 	opterr = 0; /* we print our own one-line error */
-	while ((c = getopt_long(argc, argv, "+c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
 			return ms_fail(e, MS_EXIT_USAGE,

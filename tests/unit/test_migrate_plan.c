@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for src/migrate/plan.c: flag mapping, typed parameters, the
+ * post-copy verdict, and libvirt's 16-row persistence table as data. */
+
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "../../src/migrate/plan.h"
+
+static void base(struct mig_opts *o)
+{
+	mig_opts_init(o);
+	o->connect = "qemu:///system";
+	o->domain = "g";
+	o->desturi = "qemu+unix:///system?socket=/d/s";
+}
+
+TEST(flags_map_one_to_one)
+{
+	struct mig_opts o;
+
+	base(&o);
+	CHECK(mig_plan_flow(&o) == MIG_FLOW_DIRECT);
+	CHECK(mig_plan_flags(&o) == 0);
+	o.live = o.p2p = true;
+	CHECK(mig_plan_flow(&o) == MIG_FLOW_P2P);
+	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER));
+	o.persistent = o.undefinesource = o.copy_inc = o.parallel = true;
+	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
+		VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE |
+		VIR_MIGRATE_NON_SHARED_INC | VIR_MIGRATE_PARALLEL));
+	base(&o);
+	o.tunnelled = true; /* tunnelled is always peer-to-peer */
+	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_TUNNELLED | VIR_MIGRATE_PEER2PEER));
+	base(&o);
+	o.offline = o.persistent = o.p2p = true;
+	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_OFFLINE | VIR_MIGRATE_PERSIST_DEST |
+				     VIR_MIGRATE_PEER2PEER));
+	base(&o);
+	o.postcopy = o.suspend = o.copy_all = o.tls = true;
+	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PAUSED |
+				     VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_TLS));
+}
+
+TEST(flag_names_and_modes)
+{
+	struct mig_opts o;
+	char buf[256];
+
+	mig_plan_flag_names(VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
+			    VIR_MIGRATE_NON_SHARED_DISK, buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "--live --p2p --copy-storage-all");
+	mig_plan_flag_names(0, buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "");
+	base(&o);
+	o.live = true;
+	CHECK_STR_EQ(mig_plan_mode(&o, buf, sizeof(buf)), "direct-live");
+	o.p2p = o.tunnelled = true;
+	CHECK_STR_EQ(mig_plan_mode(&o, buf, sizeof(buf)), "p2p-tunnelled-live");
+	base(&o);
+	o.p2p = o.offline = true;
+	CHECK_STR_EQ(mig_plan_mode(&o, buf, sizeof(buf)), "p2p-offline");
+	base(&o);
+	o.p2p = o.postcopy = true;
+	CHECK_STR_EQ(mig_plan_mode(&o, buf, sizeof(buf)), "p2p-nonlive-postcopy");
+}
+
+TEST(params_carry_uris_disks_and_connections)
+{
+	struct mig_opts o;
+	struct ms_error e;
+	virTypedParameterPtr p;
+	int n, conns = 0;
+	const char *s = NULL;
+	const char *disks[4];
+	int ndisks = 0;
+
+	base(&o);
+	o.migrateuri = "unix:///d/q";
+	o.disks_uri = "unix:///d/n";
+	o.migrate_disks = "vda,vdb,vdc";
+	o.parallel_connections = 4;
+	o.dname = "g2";
+	CHECK(mig_plan_params(&o, &p, &n, &e) == 0);
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_URI, &s) == 1);
+	CHECK_STR_EQ(s, "unix:///d/q");
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_DISKS_URI, &s) == 1);
+	CHECK_STR_EQ(s, "unix:///d/n");
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_DEST_NAME, &s) == 1);
+	CHECK_STR_EQ(s, "g2");
+	CHECK(virTypedParamsGetInt(p, n, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+				   &conns) == 1 && conns == 4);
+	/* One migrate_disks entry per disk, in order. */
+	for (int i = 0; i < n; i++)
+		if (!strcmp(p[i].field, VIR_MIGRATE_PARAM_MIGRATE_DISKS) &&
+		    p[i].type == VIR_TYPED_PARAM_STRING && ndisks < 4)
+			disks[ndisks++] = p[i].value.s;
+	CHECK(ndisks == 3);
+	if (ndisks == 3) {
+		CHECK_STR_EQ(disks[0], "vda");
+		CHECK_STR_EQ(disks[1], "vdb");
+		CHECK_STR_EQ(disks[2], "vdc");
+	}
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_TLS_DESTINATION, &s) == 0);
+	virTypedParamsFree(p, n);
+
+	base(&o); /* nothing optional: no parameters at all */
+	CHECK(mig_plan_params(&o, &p, &n, &e) == 0 && n == 0);
+	virTypedParamsFree(p, n);
+}
+
+/* docs/migration.rst, "Configuration file handling": before (source
+ * persistent, destination config), flags (--undefinesource,
+ * --persistent), after (dest persistent, source config, dest config). */
+static const struct {
+	bool src_persistent, dst_config, undefinesource, persistent;
+	bool dst_persistent, src_config_after;
+	enum mig_dst_config dst_config_after;
+} table[16] = {
+	{ 0, 0, 0, 0, 0, 0, MIG_DST_CONFIG_NONE },
+	{ 0, 0, 1, 0, 0, 0, MIG_DST_CONFIG_NONE },
+	{ 0, 0, 0, 1, 1, 0, MIG_DST_CONFIG_NEW },
+	{ 0, 0, 1, 1, 1, 0, MIG_DST_CONFIG_NEW },
+	{ 0, 1, 0, 0, 1, 0, MIG_DST_CONFIG_UNCHANGED },
+	{ 0, 1, 1, 0, 1, 0, MIG_DST_CONFIG_UNCHANGED },
+	{ 0, 1, 0, 1, 1, 0, MIG_DST_CONFIG_REPLACED },
+	{ 0, 1, 1, 1, 1, 0, MIG_DST_CONFIG_REPLACED },
+	{ 1, 0, 0, 0, 0, 1, MIG_DST_CONFIG_NONE },
+	{ 1, 0, 1, 0, 0, 0, MIG_DST_CONFIG_NONE },
+	{ 1, 0, 0, 1, 1, 1, MIG_DST_CONFIG_NEW },
+	{ 1, 0, 1, 1, 1, 0, MIG_DST_CONFIG_NEW },
+	{ 1, 1, 0, 0, 1, 1, MIG_DST_CONFIG_UNCHANGED },
+	{ 1, 1, 1, 0, 1, 0, MIG_DST_CONFIG_UNCHANGED },
+	{ 1, 1, 0, 1, 1, 1, MIG_DST_CONFIG_REPLACED },
+	{ 1, 1, 1, 1, 1, 0, MIG_DST_CONFIG_REPLACED },
+};
+
+TEST(persistence_table_16_rows)
+{
+	for (size_t i = 0; i < 16; i++) {
+		struct mig_persist_expect x = mig_plan_expect(
+			table[i].src_persistent, table[i].dst_config,
+			table[i].undefinesource, table[i].persistent);
+		bool ok = x.dst_persistent == table[i].dst_persistent &&
+			  x.src_config == table[i].src_config_after &&
+			  x.dst_config == table[i].dst_config_after;
+		if (!ok)
+			fprintf(stderr, "row %zu differs\n", i + 1);
+		CHECK(ok);
+	}
+}
+
+TEST(postcopy_verdicts)
+{
+	struct ms_error e = { 0 };
+
+	CHECK(mig_plan_postcopy_verdict(0, false, 0, &e) == 0);
+	CHECK(mig_plan_postcopy_verdict(EPERM, false, 1, &e) == 0);
+	CHECK(mig_plan_postcopy_verdict(ENOSYS, true, -1, &e) == -1);
+	CHECK(e.code == MS_EXIT_PREFLIGHT);
+	CHECK_STR_EQ(e.msg, "--postcopy needs userfaultfd, which this kernel lacks (CONFIG_USERFAULTFD): drop --postcopy");
+	CHECK(mig_plan_postcopy_verdict(EPERM, true, 0, &e) == -1);
+	CHECK(strstr(e.msg, "refuses it even to root here") != NULL);
+	CHECK(strstr(e.msg, "vm.unprivileged_userfaultfd=0") != NULL);
+	/* Unprivileged client: QEMU may still hold CAP_SYS_PTRACE. */
+	CHECK(mig_plan_postcopy_verdict(EPERM, false, 0, &e) == 1);
+}
+
+int main(void)
+{
+	if (virInitialize() < 0) /* libvirt's error and param helpers */
+		return 1;
+	RUN(flags_map_one_to_one);
+	RUN(flag_names_and_modes);
+	RUN(params_carry_uris_disks_and_connections);
+	RUN(persistence_table_16_rows);
+	RUN(postcopy_verdicts);
+	return CHECK_DONE();
+}
