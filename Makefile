@@ -118,7 +118,7 @@ DEB_PACKAGES := make gcc pkg-config libc6-dev \
 	qemu-system-x86 qemu-utils runc tini busybox-static linux-image-amd64 \
 	socat bats jq shellcheck scdoc clang libclang-rt-14-dev valgrind \
 	selinux-policy-dev selinux-policy-default checkpolicy semodule-utils \
-	procps iproute2 util-linux kmod cpio gzip
+	procps iproute2 util-linux kmod cpio gzip buildah debootstrap
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
