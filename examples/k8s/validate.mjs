@@ -22,6 +22,13 @@ import { parseAllDocuments } from "yaml";
 // Each model file declares `export interface IName { "field"?: Type; ... }`
 // and imports the interfaces of its fields; aliases map the long names.
 const declCache = new Map();
+const NODE_MODULES = resolve(dirname(fileURLToPath(import.meta.url)), "node_modules");
+
+// "pkg/sub/path" -> NODE_MODULES/pkg/sub/path.d.ts (the packages map every
+// subpath to the file of that name; no import.meta.resolve on older node).
+function declPath(spec) {
+	return resolve(NODE_MODULES, spec.replace(/\.js$/, "") + ".d.ts");
+}
 
 function readDecl(file) {
 	if (declCache.has(file)) return declCache.get(file);
@@ -67,12 +74,12 @@ function lookup(decl, name) {
 	if (decl.interfaces.has(local)) return { decl, fields: decl.interfaces.get(local) };
 	const from = decl.imports.get(name);
 	if (!from) return null;
-	const js = from.startsWith(".")
-		? resolve(dirname(decl.file), from)
-		: fileURLToPath(import.meta.resolve(from));
+	const file = from.startsWith(".")
+		? resolve(dirname(decl.file), from.replace(/\.js$/, ".d.ts"))
+		: declPath(from);
 	let other;
 	try {
-		other = readDecl(js.replace(/\.js$/, ".d.ts"));
+		other = readDecl(file);
 	} catch {
 		return null;
 	}
@@ -102,8 +109,7 @@ function unknownFields(value, type, decl, path, out) {
 }
 
 function strictCheck(obj) {
-	const file = fileURLToPath(import.meta.resolve(`kubernetes-models/${obj.apiVersion}/${obj.kind}`));
-	const decl = readDecl(file.replace(/\.js$/, ".d.ts"));
+	const decl = readDecl(declPath(`kubernetes-models/${obj.apiVersion}/${obj.kind}`));
 	const main = [...decl.interfaces.keys()].find((n) => n === `I${obj.kind}`);
 	const out = [];
 	unknownFields(obj, main, decl, "", out);

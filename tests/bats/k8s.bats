@@ -82,6 +82,13 @@ validate() {
 	run validate "$d/typo.yaml"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"/spec/initContainers/0/readinesProbe: unknown field"* ]]
+	# ...also in metadata (another package) and deep in a DaemonSet template.
+	sed 's/^  labels:/  lables:/; s/mountPropagation:/mountPropogation:/' \
+		"$K8S/daemonset-bridge/daemonset.yaml" >"$d/typo2.yaml"
+	run validate "$d/typo2.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/metadata/lables: unknown field"* ]]
+	[[ "$output" == *"/spec/template/spec/containers/0/volumeMounts/0/mountPropogation: unknown field"* ]]
 	# A wrong type.
 	sed 's/periodSeconds: 5/periodSeconds: often/' "$pod" >"$d/type.yaml"
 	run validate "$d/type.yaml"
