@@ -44,16 +44,18 @@ SANDBOX_SYSCALLS(__NR_read, __NR_write, __NR_writev, __NR_close,
 #define MIGSOCK_ASAN 1
 #endif
 #ifdef MIGSOCK_ASAN
-SANDBOX_SYSCALLS(__NR_mprotect, __NR_openat, __NR_open, __NR_readlink,
-		 __NR_readlinkat, __NR_getdents64, __NR_sched_yield,
-		 __NR_sched_getaffinity, __NR_sigaltstack, __NR_prctl,
-		 __NR_clone, __NR_clone3, __NR_ptrace, __NR_wait4,
-		 __NR_waitid, __NR_getppid, __NR_kill, __NR_pipe2,
-		 __NR_dup2, __NR_dup, __NR_execve, __NR_getrlimit,
-		 __NR_prlimit64, __NR_setrlimit, __NR_uname, __NR_pread64,
-		 __NR_stat, __NR_lstat, __NR_access, __NR_ioctl,
-		 __NR_set_robust_list, __NR_rseq, __NR_exit, __NR_unlink,
-		 __NR_getuid, __NR_geteuid);
+SANDBOX_SYSCALLS(__NR_mprotect, __NR_openat, __NR_readlinkat,
+		 __NR_getdents64, __NR_sched_yield, __NR_sched_getaffinity,
+		 __NR_sigaltstack, __NR_prctl, __NR_clone, __NR_clone3,
+		 __NR_ptrace, __NR_wait4, __NR_waitid, __NR_getppid, __NR_kill,
+		 __NR_pipe2, __NR_dup, __NR_dup3, __NR_execve, __NR_prlimit64,
+		 __NR_setrlimit, __NR_getrlimit, __NR_uname, __NR_pread64,
+		 __NR_ioctl, __NR_set_robust_list, __NR_rseq, __NR_getuid,
+		 __NR_geteuid, __NR_unlinkat);
+#ifdef __NR_getdents /* legacy calls the x86-64 sanitizer runtime makes */
+SANDBOX_SYSCALLS(__NR_getdents, __NR_open, __NR_readlink, __NR_stat,
+		 __NR_lstat, __NR_access, __NR_dup2, __NR_unlink);
+#endif
 #endif
 
 extern const int __start_migsock_syscalls[];
