@@ -17,6 +17,8 @@
  * Contexts are printed raw (no mcstrans), one per line.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,39 +172,44 @@ static int cmd_peercon(const char *path)
 	return print_con(con);
 }
 
-/* Inode of the socket bound to @path, from /proc/net/unix. */
-static unsigned long unix_inode_of(const char *path)
+/* Does the /proc/net/unix entry of socket @inode name a file called
+ * @base? The path there is the one given to bind(), which may be a
+ * different spelling of the same place (migsock binds through
+ * /proc/self/fd/N/NAME), so only the last component is compared. */
+static bool bound_as(unsigned long inode, const char *base)
 {
 	char line[PATH_MAX + 128];
-	unsigned long inode = 0;
+	bool found = false;
 	FILE *f = fopen("/proc/net/unix", "re");
 
 	if (!f)
-		return 0;
-	while (!inode && fgets(line, sizeof(line), f)) {
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned long ino;
+		const char *slash;
 		int off = 0;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %n", &ino, &off) == 1 &&
-		    off > 0 && strcmp(line + off, path) == 0)
-			inode = ino;
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %n", &ino, &off) != 1 ||
+		    ino != inode || off <= 0)
+			continue;
+		slash = strrchr(line + off, '/');
+		found = strcmp(slash ? slash + 1 : line + off, base) == 0;
 	}
 	fclose(f);
-	return inode;
+	return found;
 }
 
+/* The context of the socket PID holds that is bound to PATH: getxattr
+ * through /proc/PID/fd/N reaches the socket inode, whose label is the
+ * socket's own (the socket file's label is another matter: filecon). */
 static int cmd_fdcon(const char *pid, const char *path)
 {
 	char dir[64], fdpath[64 + sizeof(((struct dirent *)0)->d_name)];
-	unsigned long inode = unix_inode_of(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct dirent *d;
 	DIR *dp;
 
-	if (!inode) {
-		errno = ENOENT;
-		return fail("no listening socket in /proc/net/unix for", path);
-	}
 	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
 	dp = opendir(dir);
 	if (!dp)
@@ -212,18 +219,21 @@ static int cmd_fdcon(const char *pid, const char *path)
 		char *con = NULL;
 
 		snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, d->d_name);
-		if (stat(fdpath, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_ino != inode)
+		if (stat(fdpath, &st) < 0) {
+			if (errno != ENOENT)
+				fail("stat", fdpath);
+			continue;
+		}
+		if (!S_ISSOCK(st.st_mode) || !bound_as((unsigned long)st.st_ino, base))
 			continue;
 		closedir(dp);
-		/* getxattr through /proc/PID/fd/N reaches the socket inode,
-		 * whose security label is the socket's own. */
 		if (getfilecon_raw(fdpath, &con) < 0)
 			return fail("getfilecon", fdpath);
 		return print_con(con);
 	}
 	closedir(dp);
 	errno = ENOENT;
-	return fail("no descriptor of that socket under", dir);
+	return fail("no socket bound to that name under", dir);
 }
 
 static int cmd_filecon(const char *path)
@@ -263,6 +273,9 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
+
+	/* A peer that hangs up is reported as EPIPE, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (!strcmp(cmd, "listen") && (argc == 3 || argc == 4))
 		return cmd_listen(argv[2], argc == 4 ? argv[3] : NULL);
