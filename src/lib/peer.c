@@ -143,6 +143,31 @@ int peer_allow_add_context(struct peer_allow *a, const char *ctx, struct ms_erro
 	return 0;
 }
 
+int peer_parse_owner(const char *spec, uid_t *uid, gid_t *gid, struct ms_error *e)
+{
+	char user[ID_NAME_MAX + 1];
+	const char *colon = spec ? strchr(spec, ':') : NULL;
+	size_t ulen = colon ? (size_t)(colon - spec) : (spec ? strlen(spec) : 0);
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (ulen == 0 || ulen > ID_NAME_MAX || (colon && !colon[1]))
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "owner '%.80s' is malformed: give UID[:GID], numbers or names",
+			       spec ? spec : "");
+	memcpy(user, spec, ulen);
+	user[ulen] = '\0';
+	if (lookup_uid(user, uid) < 0)
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "unknown user '%s' in owner: give a uid number or an existing user name",
+			       user);
+	if (colon && lookup_gid(colon + 1, gid) < 0)
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "unknown group '%.64s' in owner: give a gid number or an existing group name",
+			       colon + 1);
+	return 0;
+}
+
 int peer_get(int fd, struct peer_info *p)
 {
 	struct ucred cred;

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/* migsock-bind - create one labelled listening UNIX socket safely and exec
+ * a program with it, by the socket-activation protocol (fd 3, LISTEN_PID,
+ * LISTEN_FDS, LISTEN_FDNAMES). Like s6-ipcserver-socketbinder: the binder
+ * does the privileged, careful part and gets out of the way. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "label.h"
+#include "layout.h"
+#include "notify.h"
+#include "peer.h"
+#include "sockpath.h"
+
+#ifndef MIGSOCK_VERSION
+#define MIGSOCK_VERSION "0.1"
+#endif
+
+static const char usage[] =
+"Usage: migsock-bind [options] PATH -- PROGRAM [ARGS...]\n"
+"       migsock-bind [options] --layout FILE --dir DIR --channel NAME\n"
+"                    -- PROGRAM [ARGS...]\n"
+"\n"
+"Create a listening UNIX socket at PATH (or DIR/ the channel's socket name\n"
+"from a socket layout) and exec PROGRAM with it as fd 3, passed by the\n"
+"systemd socket-activation protocol: LISTEN_FDS=1, LISTEN_PID, and\n"
+"LISTEN_FDNAMES. A stale socket at PATH is replaced; a live socket, a\n"
+"symlink or any other file is refused. PROGRAM removes the socket when it\n"
+"is done with it.\n"
+"\n"
+"Options:\n"
+"  --context CTX        SELinux context of the socket (default: the\n"
+"                       layout's; none without a layout)\n"
+"  --require-label      fail (exit 5) instead of a notice when the socket\n"
+"                       cannot be labelled (SELinux disabled)\n"
+"  --mode OCTAL         mode of the socket file (default: the layout's,\n"
+"                       else as the umask makes it)\n"
+"  --owner UID[:GID]    owner of the socket file (numbers or names)\n"
+"  --backlog N          listen() backlog (default: SOMAXCONN)\n"
+"  --name FDNAME        LISTEN_FDNAMES entry (default: the channel name\n"
+"                       with a layout, else the socket's file name)\n"
+"  --nonblock           pass the socket in non-blocking mode (default:\n"
+"                       blocking, as systemd does)\n"
+"  --layout FILE        socket layout (default: $MIGSOCK_LAYOUT, else\n"
+"                       " LAYOUT_DEFAULT_PATH ")\n"
+"  --dir DIR            directory for the layout's socket\n"
+"  --channel NAME       the layout channel to create (e.g. qemu)\n"
+"  -h, --help           this text\n"
+"  --version            the version\n"
+"\n"
+"Exit: PROGRAM's status once exec'd; otherwise 2 bad command line, 3 bad\n"
+"layout file, 4 socket path refused, 5 SELinux context refused, 111\n"
+"system error, 126 PROGRAM could not be run, 127 PROGRAM not found.\n";
+
+enum {
+	OPT_CONTEXT = 256, OPT_REQUIRE_LABEL, OPT_MODE, OPT_OWNER, OPT_BACKLOG,
+	OPT_NAME, OPT_NONBLOCK, OPT_LAYOUT, OPT_DIR, OPT_CHANNEL, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "context", required_argument, NULL, OPT_CONTEXT },
+	{ "require-label", no_argument, NULL, OPT_REQUIRE_LABEL },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "owner", required_argument, NULL, OPT_OWNER },
+	{ "backlog", required_argument, NULL, OPT_BACKLOG },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "nonblock", no_argument, NULL, OPT_NONBLOCK },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct bind_opts {
+	struct sock_listen_opts sock;
+	const char *path, *name, *layout, *dir, *channel;
+	bool mode_set, nonblock;
+	char **argv; /* PROGRAM [ARGS...] */
+	char pathbuf[SOCKPATH_MAX + 64];
+};
+
+static noreturn PRINTF(1, 2) void usage_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	die(MS_EXIT_USAGE, "%s: see --help", msg);
+}
+
+static unsigned long parse_number(const char *s, int base, unsigned long max,
+				  const char *opt, const char *want)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long v = (s && *s >= '0' && *s <= '9') ? strtoul(s, &end, base) : 0;
+	if (!s || *s < '0' || *s > '9' || errno || *end || v > max)
+		usage_error("%s '%s' is not %s", opt, s ? s : "", want);
+	return v;
+}
+
+static void parse_option(struct bind_opts *o, int c, const char *arg)
+{
+	struct ms_error e = { 0 };
+
+	switch (c) {
+	case OPT_CONTEXT: o->sock.context = arg; break;
+	case OPT_REQUIRE_LABEL: o->sock.label_required = true; break;
+	case OPT_MODE:
+		o->sock.mode = (mode_t)parse_number(arg, 8, 0777, "--mode",
+						    "an octal mode up to 0777");
+		o->mode_set = true;
+		break;
+	case OPT_OWNER:
+		if (peer_parse_owner(arg, &o->sock.uid, &o->sock.gid, &e) < 0)
+			die(MS_EXIT_USAGE, "--owner: %s", e.msg);
+		break;
+	case OPT_BACKLOG:
+		o->sock.backlog = (int)parse_number(arg, 10, 65535, "--backlog",
+						    "a number from 1 to 65535");
+		if (!o->sock.backlog)
+			usage_error("--backlog '%s' is not a number from 1 to 65535", arg);
+		break;
+	case OPT_NAME: o->name = arg; break;
+	case OPT_NONBLOCK: o->nonblock = true; break;
+	case OPT_LAYOUT: o->layout = arg; break;
+	case OPT_DIR: o->dir = arg; break;
+	case OPT_CHANNEL: o->channel = arg; break;
+	}
+}
+
+static void parse_args(int argc, char *argv[], struct bind_opts *o)
+{
+	int c;
+
+	opterr = 0;
+	/* '+': stop at PATH, so PROGRAM's own options are never ours. */
+	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			exit(MS_EXIT_OK);
+		}
+		if (c == OPT_VERSION) {
+			printf("migsock-bind %s\n", MIGSOCK_VERSION);
+			exit(MS_EXIT_OK);
+		}
+		if (c == '?' || c == ':')
+			usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
+		parse_option(o, c, optarg);
+	}
+	bool layout_form = o->dir || o->channel || o->layout;
+	/* getopt consumed "--" itself if it came right after the options. */
+	bool dashdash = optind > 1 && !strcmp(argv[optind - 1], "--");
+	if (!layout_form && !dashdash && optind < argc && strcmp(argv[optind], "--") != 0)
+		o->path = argv[optind++];
+	if (!dashdash && optind < argc && !strcmp(argv[optind], "--")) {
+		dashdash = true;
+		optind++;
+	}
+	if (!dashdash || (!layout_form && !o->path))
+		usage_error("%s", layout_form ? "expected -- PROGRAM after the options" :
+			    "expected PATH -- PROGRAM [ARGS...]");
+	o->argv = argv + optind;
+	if (!o->argv[0])
+		usage_error("%s", "no PROGRAM after --");
+	if (layout_form && (!o->dir || !o->channel))
+		usage_error("%s", "--layout form needs both --dir DIR and --channel NAME");
+}
+
+/* Layout form: the path, mode and context come from the channel's line,
+ * the command line overrides mode and context. */
+static void apply_layout(struct bind_opts *o)
+{
+	static struct layout l;
+	struct ms_error e = { 0 };
+	const char *file = o->layout ? o->layout : getenv("MIGSOCK_LAYOUT");
+
+	if (!file || !*file)
+		file = LAYOUT_DEFAULT_PATH;
+	if (layout_load(file, &l, &e) < 0)
+		die_err(&e);
+	const struct layout_channel *ch = layout_find(&l, o->channel);
+	if (!ch)
+		die(MS_EXIT_USAGE, "no channel '%s' in %s: see the layout's first column",
+		    o->channel, file);
+	int n = snprintf(o->pathbuf, sizeof(o->pathbuf), "%s/%s", o->dir, ch->name);
+	if (n < 0 || (size_t)n >= sizeof(o->pathbuf))
+		die(MS_EXIT_PATH, "socket path %s/%s is too long, the limit is %d: use a shorter directory",
+		    o->dir, ch->name, SOCKPATH_MAX);
+	o->path = o->pathbuf;
+	if (!o->mode_set)
+		o->sock.mode = ch->mode;
+	if (!o->sock.context && ch->context[0])
+		o->sock.context = ch->context;
+	if (!o->name)
+		o->name = ch->channel;
+}
+
+/* Move the listening socket to fd 3, inheritable, blocking unless asked. */
+static void place_at_fd3(int fd, bool nonblock)
+{
+	if (fd != NOTIFY_FDS_START && dup2(fd, NOTIFY_FDS_START) < 0)
+		die_errno(MS_EXIT_SYS, "cannot move the socket to fd 3");
+	if (fcntl(NOTIFY_FDS_START, F_SETFD, 0) < 0 ||
+	    fcntl(NOTIFY_FDS_START, F_SETFL, nonblock ? O_NONBLOCK : 0) < 0)
+		die_errno(MS_EXIT_SYS, "cannot prepare fd 3 for %s", "the program");
+}
+
+int main(int argc, char *argv[])
+{
+	static struct bind_opts o = {
+		.sock = { .uid = (uid_t)-1, .gid = (gid_t)-1 },
+	};
+	struct ms_error e = { 0 };
+
+	log_init(argv[0]);
+	parse_args(argc, argv, &o);
+	if (o.channel)
+		apply_layout(&o);
+	if (!o.name) {
+		const char *slash = strrchr(o.path, '/');
+		o.name = slash ? slash + 1 : o.path;
+	}
+	const char *names[] = { o.name };
+	if (notify_export_fds(1, names, &e) < 0)
+		die(MS_EXIT_USAGE, "--name: %s", e.msg);
+
+	int fd = sock_listen_path(o.path, &o.sock, &e);
+	if (fd < 0)
+		die_err(&e);
+	place_at_fd3(fd, o.nonblock);
+	execvp(o.argv[0], o.argv);
+
+	int err = errno;
+	sock_unlink_if_ours(o.path, fd);
+	errno = err;
+	die_errno(err == ENOENT ? MS_EXIT_NOENT : MS_EXIT_EXEC, "cannot run %s", o.argv[0]);
+}
