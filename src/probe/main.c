@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/* migsock-probe - exit 0 if something accepts connections at a UNIX socket
+ * path, 1 with a one-line reason otherwise: for shell scripts and pod
+ * readiness probes (which cannot reach a UNIX socket by themselves). */
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sockpath.h"
+#include "util.h"
+
+#ifndef MIGSOCK_VERSION
+#define MIGSOCK_VERSION "0.1"
+#endif
+
+static const char usage[] =
+"Usage: migsock-probe [--timeout SEC] [--quiet] PATH\n"
+"\n"
+"Exit 0 if something accepts connections at the UNIX socket PATH. Otherwise\n"
+"print one line saying why (no such file, not a socket, connection refused:\n"
+"a stale socket, permission denied, timeout) and exit 1. The connection is\n"
+"closed right away without sending anything.\n"
+"\n"
+"Options:\n"
+"  --timeout SEC   give up after SEC seconds (decimals allowed; default 5)\n"
+"                  while the listener's queue is full\n"
+"  -q, --quiet     no message, only the exit status\n"
+"  -h, --help      this text\n"
+"  --version       the version\n"
+"\n"
+"Exit: 0 accepting, 1 not accepting, 2 bad command line, 4 path refused\n"
+"(too long, not a file name), 111 system error.\n";
+
+enum { OPT_TIMEOUT = 256, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool quiet;
+
+static noreturn PRINTF(2, 3) void fail(int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (quiet && code == MS_EXIT_FAIL)
+		exit(code);
+	die(code, "%s", msg);
+}
+
+static double parse_timeout(const char *s)
+{
+	char *end;
+
+	errno = 0;
+	double v = (s && *s >= '0' && *s <= '9') ? strtod(s, &end) : -1;
+	if (v < 0 || errno || *end || !isfinite(v) || v > 86400)
+		fail(MS_EXIT_USAGE, "--timeout '%s' is not a number of seconds from 0 to 86400: see --help",
+		     s ? s : "");
+	return v;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Why @path cannot be connected to, before trying: 0 if it is a socket. */
+static void check_file(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			fail(MS_EXIT_FAIL, "%s: no such file", path);
+		if (errno == EACCES)
+			fail(MS_EXIT_FAIL, "%s: permission denied (a directory on the way)", path);
+		fail(MS_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		fail(MS_EXIT_FAIL, "%s: not a socket", path);
+}
+
+/* One nonblocking connect: 0 connected, else errno. A full listen queue
+ * is EAGAIN on AF_UNIX; in-progress is waited for up to @left seconds. */
+static int try_connect(const struct sockaddr_un *sa, double left)
+{
+	_cleanup_fd_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (s < 0)
+		fail(MS_EXIT_SYS, "cannot create a socket: %s", strerror(errno));
+	if (connect(s, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	struct pollfd p = { .fd = s, .events = POLLOUT };
+	int r = poll(&p, 1, (int)(left * 1000));
+	if (r == 0)
+		return ETIMEDOUT;
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+static int probe(const char *path, double timeout)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	double deadline = now() + timeout;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	check_file(path);
+	for (;;) {
+		double left = deadline - now();
+		int err = try_connect(&sa, left > 0 ? left : 0);
+
+		switch (err) {
+		case 0:
+			return MS_EXIT_OK;
+		case ECONNREFUSED:
+			fail(MS_EXIT_FAIL, "%s: connection refused (stale socket: nothing listens)", path);
+		case EACCES:
+		case EPERM:
+			fail(MS_EXIT_FAIL, "%s: permission denied", path);
+		case ENOENT:
+			fail(MS_EXIT_FAIL, "%s: no such file", path);
+		case EAGAIN:
+		case ETIMEDOUT:
+			if (left <= 0)
+				fail(MS_EXIT_FAIL, "%s: timeout after %gs (the listener does not accept)",
+				     path, timeout);
+			usleep(left > 0.02 ? 20000 : (useconds_t)(left * 1e6));
+			break;
+		default:
+			fail(MS_EXIT_FAIL, "%s: %s", path, strerror(err));
+		}
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	double timeout = 5;
+	int c;
+
+	log_init(argv[0]);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TIMEOUT: timeout = parse_timeout(optarg); break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(usage, stdout); return MS_EXIT_OK;
+		case OPT_VERSION: printf("migsock-probe %s\n", MIGSOCK_VERSION); return MS_EXIT_OK;
+		default:
+			fail(MS_EXIT_USAGE, "unknown option or missing value: '%s': see --help",
+			     argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		fail(MS_EXIT_USAGE, "expected exactly one PATH: see --help");
+
+	struct ms_error e = { 0 };
+	if (sockpath_check(argv[optind], &e) < 0)
+		die_err(&e);
+	return probe(argv[optind], timeout);
+}
