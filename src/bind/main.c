@@ -96,7 +96,7 @@ static noreturn PRINTF(1, 2) void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	die(MS_EXIT_USAGE, "%s: see --help", msg);
+	die(MS_EXIT_USAGE, "%s: try --help", msg);
 }
 
 static unsigned long parse_number(const char *s, int base, unsigned long max,
@@ -107,7 +107,7 @@ static unsigned long parse_number(const char *s, int base, unsigned long max,
 	errno = 0;
 	unsigned long v = (s && *s >= '0' && *s <= '9') ? strtoul(s, &end, base) : 0;
 	if (!s || *s < '0' || *s > '9' || errno || *end || v > max)
-		usage_error("%s '%s' is not %s", opt, s ? s : "", want);
+		usage_error("%s %s: expected %s", opt, s ? s : "", want);
 	return v;
 }
 
@@ -120,7 +120,7 @@ static void parse_option(struct bind_opts *o, int c, const char *arg)
 	case OPT_REQUIRE_LABEL: o->sock.label_required = true; break;
 	case OPT_MODE:
 		o->sock.mode = (mode_t)parse_number(arg, 8, 0777, "--mode",
-						    "an octal mode up to 0777");
+						    "an octal mode such as 0660");
 		o->mode_set = true;
 		break;
 	case OPT_OWNER:
@@ -131,7 +131,7 @@ static void parse_option(struct bind_opts *o, int c, const char *arg)
 		o->sock.backlog = (int)parse_number(arg, 10, 65535, "--backlog",
 						    "a number from 1 to 65535");
 		if (!o->sock.backlog)
-			usage_error("--backlog '%s' is not a number from 1 to 65535", arg);
+			usage_error("--backlog %s: expected a number from 1 to 65535", arg);
 		break;
 	case OPT_NAME: o->name = arg; break;
 	case OPT_NONBLOCK: o->nonblock = true; break;
@@ -157,7 +157,8 @@ static void parse_args(int argc, char *argv[], struct bind_opts *o)
 			exit(MS_EXIT_OK);
 		}
 		if (c == '?' || c == ':')
-			usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
+			usage_error("bad option %s (unknown, or missing its argument)",
+				    argv[optind - 1]);
 		parse_option(o, c, optarg);
 	}
 	bool layout_form = o->dir || o->channel || o->layout;

@@ -91,7 +91,7 @@ static const char *syntax_problem(const char *ctx)
 		if (!p)
 			return part[i];
 		if (i < 2 && *p++ != ':')
-			return "missing fields";
+			return "fields: expected user:role:type[:range]";
 	}
 	if (!*p)
 		return NULL;

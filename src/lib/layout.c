@@ -61,7 +61,7 @@ static const char *name_problem(const char *s)
 	if (strlen(s) > 100)
 		return "is longer than 100 bytes";
 	if (strchr(s, '/'))
-		return "contains '/' (give a file name, the directory comes from --dir)";
+		return "contains '/' (give a file name: the directory comes from the command line)";
 	if (!strcmp(s, ".") || !strcmp(s, ".."))
 		return "is '.' or '..'";
 	for (const char *c = s; *c; c++)

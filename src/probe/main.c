@@ -75,7 +75,7 @@ static double parse_timeout(const char *s)
 	errno = 0;
 	double v = (s && *s >= '0' && *s <= '9') ? strtod(s, &end) : -1;
 	if (v < 0 || errno || *end || !isfinite(v) || v > 86400)
-		fail(MS_EXIT_USAGE, "--timeout '%s' is not a number of seconds from 0 to 86400: see --help",
+		fail(MS_EXIT_USAGE, "--timeout %s: expected seconds from 0 to 86400: try --help",
 		     s ? s : "");
 	return v;
 }
@@ -175,12 +175,13 @@ int main(int argc, char *argv[])
 		case 'h': fputs(usage, stdout); return MS_EXIT_OK;
 		case OPT_VERSION: printf("migsock-probe %s\n", MIGSOCK_VERSION); return MS_EXIT_OK;
 		default:
-			fail(MS_EXIT_USAGE, "unknown option or missing value: '%s': see --help",
+			fail(MS_EXIT_USAGE, "bad option %s (unknown, or missing its argument): try --help",
 			     argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		fail(MS_EXIT_USAGE, "expected exactly one PATH: see --help");
+		fail(MS_EXIT_USAGE, optind < argc - 1 ? "unexpected argument %s: try --help" :
+		     "missing PATH: try --help", argv[argc - 1]);
 
 	struct ms_error e = { 0 };
 	if (sockpath_check(argv[optind], &e) < 0)
