@@ -65,8 +65,27 @@ pods_down() {
 		pods_logs
 	fi
 	"$PODS" down --state "$POD_STATE"
+	local sanitized=0
+	sanitizer_reports "$POD_STATE" || sanitized=1
 	rm -rf --one-file-system "$POD_STATE"
 	POD_STATE=
+	return "$sanitized"
+}
+
+# sanitizer_reports DIR: fail, showing them, if the relays' logs under
+# DIR/log hold ASan/UBSan/LSan reports (make check runs the pods' relays
+# from the sanitizer build).
+sanitizer_reports() {
+	local f bad=0
+	for f in "$1"/log/*-sidecar.log; do
+		[ -f "$f" ] || continue
+		if grep -Eq 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$f"; then
+			echo "sanitizer report in $f:" >&2
+			cat "$f" >&2
+			bad=1
+		fi
+	done
+	return "$bad"
 }
 
 # pods_logs: print the pods' logs (daemons, QEMU, relays) to stderr, for a
