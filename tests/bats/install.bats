@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# tests/bats/install.bats - `make install` into a DESTDIR puts binaries,
+# man pages, systemd units, the socket layout and the examples where
+# PREFIX says; the installed binaries run (--help, --version where their
+# manual promises it, a relay round trip through the installed layout);
+# `make uninstall` leaves no file behind.
+
+load common
+
+setup() {
+	d=$(ms_tmpdir)
+	pids=()
+	# Install the build under test (build/ or build/asan/) as it is, with
+	# the default PREFIX: the same DATADIR, so nothing is rebuilt.
+	case $MIGSOCK_BIN in
+	*/build/asan/bin) build_args=(BUILDDIR=build/asan SANITIZE=1) ;;
+	*) build_args=() ;;
+	esac
+	prefix=/usr/local
+}
+
+teardown() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$d"
+}
+
+mk() {
+	make -s -C "$TOP" "${build_args[@]}" DESTDIR="$d/root" "$@"
+}
+
+commands() {
+	local m
+	for m in "$TOP"/src/*/main.c; do
+		m=${m%/main.c}
+		printf '%s\n' "${m##*/}"
+	done
+}
+
+@test "install: DESTDIR holds binaries, man pages, units, layout and examples" {
+	run mk install
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local r=$d/root$prefix c
+	for c in $(commands); do
+		[ -x "$r/bin/migsock-$c" ]
+		[ -f "$r/share/man/man1/migsock-$c.1" ]
+	done
+	[ -f "$r/share/man/man5/migsock-layout.5" ]
+	cmp "$TOP/sockets/migration.layout" "$r/share/migsock/migration.layout"
+	[ -f "$r/share/migsock/layout.sh" ]
+	# The unit runs the installed relay, not a placeholder.
+	grep -qx "ExecStart=$prefix/bin/migsock-relay --connect \${MIGSOCK_CONNECT} \$MIGSOCK_OPTS" \
+		"$r/lib/systemd/system/migsock-relay@.service"
+	[ -f "$r/lib/systemd/system/migsock-relay@.socket" ]
+	[ "$(find "$r/share/migsock/examples" -maxdepth 1 -name '*.sh' -perm -0755 | wc -l)" -eq 7 ]
+	[ -x "$r/share/migsock/examples/k8s/daemonset-bridge/bridge-loop" ]
+	[ -f "$r/share/migsock/examples/k8s/daemonset-bridge/daemonset.yaml" ]
+	# Nothing lands outside PREFIX but the SELinux module's own place.
+	run find "$d/root" -mindepth 1 -maxdepth 1
+	[ "$output" = "$d/root/usr" ]
+	# man finds the installed pages.
+	run env MANPATH="$r/share/man" MANWIDTH=80 man 1 migsock-relay
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"migsock-relay - "* ]]
+	run env MANPATH="$r/share/man" MANWIDTH=80 man 5 migsock-layout
+	[ "$status" -eq 0 ]
+}
+
+@test "install: the installed binaries run; the relay forwards through the installed layout" {
+	mk install
+	local bin=$d/root$prefix/bin c
+	for c in $(commands); do
+		run "$bin/migsock-$c" --help
+		[ "$status" -eq 0 ]
+		[[ "$output" == Usage:* ]]
+		# --version where the manual documents it.
+		if grep -q '^\*--version\*' "$TOP/man/migsock-$c.1.scd"; then
+			run "$bin/migsock-$c" --version
+			[ "$status" -eq 0 ]
+			[[ "$output" == "migsock-$c "* ]]
+		fi
+	done
+	# Layout mode with the installed layout: every channel from in/ to out/.
+	export MIGSOCK_LAYOUT=$d/root$prefix/share/migsock/migration.layout
+	mkdir "$d/in" "$d/out"
+	local driver
+	driver=$(awk '$1 == "driver" { print $2 }' "$MIGSOCK_LAYOUT")
+	socat "UNIX-LISTEN:$d/out/$driver,fork" EXEC:cat 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/out/$driver"
+	"$bin/migsock-relay" --listen-dir "$d/in" --connect-dir "$d/out" 3>&- 2>"$d/relay.log" &
+	pids+=($!)
+	wait_for_socket "$d/in/$driver"
+	run socat -t 5 - "UNIX-CONNECT:$d/in/$driver" <<<"through the installed relay"
+	cat "$d/relay.log"
+	[ "$output" = "through the installed relay" ]
+}
+
+@test "install: make uninstall leaves no file behind" {
+	mk install
+	run mk uninstall
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run find "$d/root" ! -type d
+	echo "$output"
+	[ -z "$output" ]
+	[ ! -e "$d/root$prefix/share/migsock" ]
+	[ ! -e "$d/root$prefix/lib/systemd/system" ]
+	[ ! -e "$d/root$prefix/share/man/man1" ]
+}
+
+@test "install: PREFIX and DESTDIR decide every destination" {
+	run make -n -C "$TOP" "${build_args[@]}" PREFIX=/opt/ms DESTDIR="$d/root" install
+	[ "$status" -eq 0 ]
+	local dests
+	# Every path an install or sed writes to.
+	dests=$(printf '%s\n' "$output" | sed 's/ && /\n/g' |
+		awk '$1 == "install" { print $NF } / >\// { print $NF }' | sed 's/^>//')
+	[ -n "$dests" ]
+	run grep -v "^$d/root/opt/ms/\|^$d/root/usr/share/selinux/" <<<"$dests"
+	echo "$output"
+	[ -z "$output" ]
+}
