@@ -162,3 +162,15 @@ ctr_pid() {
 	# The driver relay carried the p2p control connection.
 	grep -Eq 'conn [0-9]+ .* [0-9]{4,} bytes up' "$POD_STATE/log/dst-sidecar.log"
 }
+
+@test "pods: --kvm passes /dev/kvm into the daemons" {
+	{ : <>/dev/kvm; } 2>/dev/null || skip "no usable /dev/kvm here"
+	pods_up --kvm
+	[ "$DOMAIN_TYPE" = kvm ]
+	pod_exec src test -c /dev/kvm
+	pod_exec dst test -c /dev/kvm
+	# libvirt can open it: it reports KVM domain capabilities.
+	vsh src domcapabilities --virttype kvm | grep -q '<domain>kvm</domain>'
+	run pod_exec src grep -c 'Unable to open /dev/kvm' /var/log/libvirt/libvirtd.log
+	[ "$output" = 0 ]
+}
