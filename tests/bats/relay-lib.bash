@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# tests/bats/relay-lib.bash - helpers for tests/bats/relay*.bats: a scratch
+# directory, background processes that teardown always stops, the relay
+# started and awaited through --ready-fd, and the test peers (relay-helper).
+
+HELPER=$MIGSOCK_BIN/../helpers/relay-helper
+
+relay_setup() {
+	d=$(ms_tmpdir)
+	pids=()
+	if [ ! -x "$HELPER" ]; then
+		echo "missing $HELPER: run make relay-helper (or make bats)" >&2
+		return 1
+	fi
+}
+
+relay_teardown() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$d"
+}
+
+# Run a test peer in the background: bg OUTFILE CMD...
+bg() {
+	local out=$1
+	shift
+	"$@" >"$out" 2>&1 3>&- &
+	pids+=($!)
+}
+
+# Start the relay with the given options; wait for its ready newline.
+# Sets rpid; its stderr goes to $d/relay.log.
+start_relay() {
+	rm -f "$d/ready"
+	"$MIGSOCK_BIN/migsock-relay" --ready-fd 9 "$@" 9>"$d/ready" \
+		2>>"$d/relay.log" 3>&- &
+	rpid=$!
+	pids+=("$rpid")
+	local tries=100
+	while ((tries-- > 0)); do
+		[ -s "$d/ready" ] && return 0
+		kill -0 "$rpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "relay did not get ready; its log:" >&2
+	cat "$d/relay.log" >&2
+	return 1
+}
+
+# Wait (up to $2 tenths of a second) for process $1 to exit; its status
+# in $waited_status.
+wait_exit() {
+	local pid=$1 tries=${2:-100}
+	while ((tries-- > 0)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			waited_status=0
+			wait "$pid" || waited_status=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "process $pid still running" >&2
+	return 1
+}
+
+# Wait until file $1 contains pattern $2 (up to $3 tenths of a second).
+wait_grep() {
+	local file=$1 pattern=$2 tries=${3:-100}
+	while ((tries-- > 0)); do
+		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no '$pattern' in $file:" >&2
+	cat "$file" >&2 2>/dev/null
+	return 1
+}
