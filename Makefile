@@ -144,7 +144,7 @@ check-run: all asan shellcheck
 	$(MAKE) BUILDDIR=build/asan SANITIZE=1 bats e2e
 	$(if $(CHECK_EXTRA),$(MAKE) $(CHECK_EXTRA))
 
-SHELL_SCRIPTS = $(shell grep -rlIE '^#!.*(ba)?sh' .ci container examples sockets tests selinux 2>/dev/null) \
+SHELL_SCRIPTS = $(shell grep -rlIE '^#!.*(ba)?sh' .ci container examples sockets tests selinux man 2>/dev/null) \
 	$(wildcard sockets/*.sh)
 shellcheck:
 	shellcheck -x $(SHELL_SCRIPTS)
