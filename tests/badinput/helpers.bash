@@ -9,8 +9,8 @@
 # A scenario's own findings (data damaged, relay dead, memory unbounded)
 # print "scenario: ..." and return 98, which no row expects.
 
-# shellcheck disable=SC2034 # D is set by the row script
-: "${D:=$PWD}"
+# D (the scratch directory) is set by the row script that sources this.
+# shellcheck disable=SC2154
 
 badinput_sockets() {
 	find "$1" -type s 2>/dev/null | sort
@@ -218,8 +218,8 @@ sc_connect_storm() {
 	relay_start || return
 	bg socat "UNIX-LISTEN:$D/up,unlink-early,fork" EXEC:cat
 	wait_for_file "$D/up" || relay_abandon || return
-	local i
-	for i in $(seq 300); do
+	local _
+	for _ in $(seq 300); do
 		socat -u OPEN:/dev/null "UNIX-CONNECT:$D/l" 2>/dev/null &
 	done
 	wait_children_except "$RELAY_PID"
@@ -242,12 +242,12 @@ wait_children_except() {
 # must refuse what it cannot serve, not crash or spin, and serve again once
 # they leave.
 sc_nofile_exhausted() {
-	local limit=$1 i
+	local limit=$1 _
 	RELAY_PREFIX=(prlimit "--nofile=$limit:$limit")
 	relay_start_prefixed --max-conns 4096 || return
 	bg socat "UNIX-LISTEN:$D/up,unlink-early,fork" EXEC:cat
 	wait_for_file "$D/up" || relay_abandon || return
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		(sleep 3 | socat - "UNIX-CONNECT:$D/l" >/dev/null 2>&1) &
 	done
 	sleep 1
@@ -307,8 +307,8 @@ sc_max_conns() {
 	relay_start --max-conns 2 || return
 	bg socat "UNIX-LISTEN:$D/up,unlink-early,fork" EXEC:cat
 	wait_for_file "$D/up" || relay_abandon || return
-	local i
-	for i in 1 2 3 4; do
+	local _
+	for _ in 1 2 3 4; do
 		(sleep 2 | socat - "UNIX-CONNECT:$D/l" >/dev/null 2>&1) &
 	done
 	wait_children_except "$RELAY_PID"
