@@ -171,9 +171,11 @@ wait_gone() {
 	[ ! -e "$d/state/vm1.pid" ]
 	# SIGTERM to the loop: exits 0.
 	kill -TERM "${pids[-1]}"
-	run wait "${pids[-1]}"
+	# Not `run wait`: run's subshell is not the process's parent.
+	local rc=0
+	wait "${pids[-1]}" || rc=$?
 	cat "$d/loop.log"
-	[ "$status" -eq 0 ]
+	[ "$rc" -eq 0 ]
 }
 
 @test "k8s: bridge loop readiness fails while a configured relay is missing" {

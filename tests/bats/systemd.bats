@@ -131,6 +131,8 @@ wait_for_ready() {
 	# SIGTERM: the relay stops and exits 0 (the unit's Restart=on-failure
 	# must not see a failure on a normal stop).
 	kill -TERM "${pids[-1]}"
-	run wait "${pids[-1]}"
-	[ "$status" -eq 0 ]
+	# Not `run wait`: run's subshell is not the process's parent.
+	local rc=0
+	wait "${pids[-1]}" || rc=$?
+	[ "$rc" -eq 0 ]
 }

@@ -124,8 +124,10 @@ config() {
 	run bah run -v "$d:/run/migsock" "$ctr" -- env MIGSOCK_HEALTH_SOCKET=/run/migsock/nothing /bin/sh -c "$hc"
 	[ "$status" -ne 0 ]
 	kill -TERM "$(cat "$d/relay.pid")"
-	run wait "${pids[-1]}"
+	# Not `run wait`: run's subshell is not the process's parent.
+	local rc=0
+	wait "${pids[-1]}" || rc=$?
 	cat "$d/relay.log"
-	[ "$status" -eq 0 ]
+	[ "$rc" -eq 0 ]
 	[ ! -e "$d/relay" ]
 }
