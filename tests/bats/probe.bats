@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# tests/bats/probe.bats - migsock-probe against real sockets: accepting,
+# and each reason it is not (no such file, not a socket, stale, permission
+# denied, timeout), path errors, options.
+# shellcheck disable=SC2030,SC2031
+
+bats_require_minimum_version 1.5.0
+load common
+
+PROBE=$MIGSOCK_BIN/migsock-probe
+
+setup() {
+	d=$(ms_tmpdir)
+	pids=()
+}
+
+teardown() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$d"
+}
+
+# A socket file nobody listens on: migsock-bind creates it and execs a
+# program that exits without removing it.
+stale_socket() {
+	"$MIGSOCK_BIN/migsock-bind" "$1" -- true
+	[ -S "$1" ]
+}
+
+@test "probe: --help lists every option of the option table, --version" {
+	run "$PROBE" --help
+	[ "$status" -eq 0 ]
+	local opts
+	opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$TOP/src/probe/main.c")
+	[ -n "$opts" ]
+	for o in $opts; do
+		grep -q -- "--$o" <<<"$output" || { echo "missing --$o in --help"; false; }
+	done
+	run "$PROBE" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^migsock-probe\ [0-9] ]]
+}
+
+@test "probe: bad command lines are one line and exit 2" {
+	for args in "" "--frobnicate $d/s" "--timeout" "--timeout x $d/s" \
+		"--timeout -1 $d/s" "$d/a $d/b"; do
+		# shellcheck disable=SC2086
+		run "$PROBE" $args
+		echo "args: $args -> $status: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == migsock-probe:* ]]
+	done
+}
+
+@test "probe: 0 when something accepts, silently" {
+	socat UNIX-LISTEN:"$d/s",fork /dev/null 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/s"
+	run "$PROBE" "$d/s"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "probe: each reason it is not accepting, one line, exit 1" {
+	run "$PROBE" "$d/none"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/none: no such file" ]
+
+	echo x >"$d/file"
+	run "$PROBE" "$d/file"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/file: not a socket" ]
+
+	mkfifo "$d/fifo"
+	run "$PROBE" "$d/fifo"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/fifo: not a socket" ]
+
+	stale_socket "$d/stale"
+	run "$PROBE" "$d/stale"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/stale: connection refused (stale socket: nothing listens)" ]
+
+	run "$PROBE" -q "$d/stale"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "probe: permission denied, as an unprivileged user" {
+	require_root
+	chmod 0755 "$d"
+	"$MIGSOCK_BIN/migsock-bind" --mode 0600 "$d/s" -- sleep 30 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/s"
+	run setpriv --reuid nobody --regid nogroup --clear-groups "$PROBE" "$d/s"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/s: permission denied" ]
+	# A directory on the way that nobody may search.
+	mkdir -m 0700 "$d/private"
+	stale_socket "$d/private/s"
+	run setpriv --reuid nobody --regid nogroup --clear-groups "$PROBE" "$d/private/s"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"permission denied"* ]]
+}
+
+@test "probe: timeout when the listener never accepts and its queue is full" {
+	"$MIGSOCK_BIN/migsock-bind" --backlog 1 "$d/q" -- sleep 30 3>&- &
+	pids+=($!)
+	local tries=50
+	until [ -S "$d/q" ] || ((tries-- == 0)); do sleep 0.1; done
+	"$PROBE" "$d/q"
+	"$PROBE" "$d/q"
+	run "$PROBE" --timeout 0.2 "$d/q"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/q: timeout after 0.2s (the listener does not accept)" ]
+}
+
+@test "probe: path errors exit 4" {
+	run "$PROBE" "/$(printf 'a%.0s' $(seq 1 120))"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"is 121 bytes, the limit is 107: use a shorter directory" ]]
+	run "$PROBE" "$d/.."
+	[ "$status" -eq 4 ]
+}
