@@ -140,16 +140,17 @@ pod_exec() {
 }
 
 # guest_create NAME [--memory MIB] [--fill MIB] [--disks N] [--disk-size MIB]
-#              [--seed N] [--persistent]
+#              [--seed N] [--persistent] [--churn]
 # Make the guest's disk images in the src pod (qcow2 holding msfill data of
 # known checksum), put the kernel and initramfs in both pods, start the
 # guest on src (transient by default; --persistent defines it first), wait
 # until it has filled its RAM and answers, and record what guest_verify
 # expects in $POD_STATE/guests/NAME. Defaults: 256 MiB RAM, 160 filled,
-# 1 disk of 64 MiB.
+# 1 disk of 64 MiB. --churn: the guest keeps rewriting its RAM (same data,
+# so the checksum holds) to keep pages dirty during the migration.
 guest_create() {
 	local name=$1 memory=256 fill=160 disks=1 disk_size=64 seed persistent=0
-	local i dev letters=abcdefgh sums='' img raw xml
+	local churn=() i dev letters=abcdefgh sums='' img raw xml
 	shift
 	seed=$((RANDOM + 1))
 	while [ $# -gt 0 ]; do
@@ -160,6 +161,7 @@ guest_create() {
 		--disk-size) disk_size=$2; shift 2 ;;
 		--seed) seed=$2; shift 2 ;;
 		--persistent) persistent=1; shift ;;
+		--churn) churn=(--churn); shift ;;
 		*) echo "guest_create: unknown option '$1'" >&2; return 2 ;;
 		esac
 	done
@@ -178,7 +180,7 @@ guest_create() {
 	done
 	xml=$POD_STATE/guests/$name.xml
 	"$DOMAIN_XML" --name "$name" --memory "$memory" --fill "$fill" \
-		--seed "$seed" --disks "$disks" >"$xml"
+		--seed "$seed" --disks "$disks" "${churn[@]}" >"$xml"
 	if [ "$persistent" = 1 ]; then
 		vsh src define "$xml" >/dev/null && vsh src start "$name" >/dev/null
 	else
@@ -283,7 +285,8 @@ image_sum() {
 
 # migrate_virsh NAME [VIRSH-OPTIONS...]: live peer-to-peer migration with
 # full storage copy over the pods' UNIX sockets, driven by virsh on the
-# src daemon; extra options are appended (e.g. --persistent).
+# src daemon; extra options are appended (e.g. --persistent). Tests that
+# migrate another way call guest_mark NAME src first, then guest_verify.
 migrate_virsh() {
 	local name=$1
 	shift

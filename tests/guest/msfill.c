@@ -7,6 +7,11 @@
  *   msfill gen SEED MIB     write MIB MiB of pseudo-random data to stdout
  *   msfill sum FILE|-       print the checksum of FILE (or stdin)
  *   msfill counter FILE     tick: write 1, 2, 3... to FILE, 5 times a second
+ *   msfill churn SEED MIB FILE
+ *                           rewrite FILE (made by "gen SEED MIB") in place
+ *                           with the same data, forever: dirties the pages
+ *                           without changing the checksum, so migrations
+ *                           must iterate (and post-copy has work to do)
  *
  * The data is xorshift64* from SEED: incompressible, so a migration has to
  * move every byte. The checksum is a 64-bit multiply-xorshift hash over
@@ -29,7 +34,7 @@ static uint64_t buf[CHUNK / sizeof(uint64_t)];
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: msfill gen SEED MIB | sum FILE | counter FILE\n");
+	fprintf(stderr, "usage: msfill gen SEED MIB | sum FILE | counter FILE | churn SEED MIB FILE\n");
 	return 2;
 }
 
@@ -49,24 +54,55 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* The next CHUNK bytes of the stream into buf. */
+static void gen_chunk(uint64_t *x)
+{
+	for (size_t i = 0; i < CHUNK / sizeof(uint64_t); i++) {
+		*x ^= *x >> 12;
+		*x ^= *x << 25;
+		*x ^= *x >> 27;
+		buf[i] = *x * 0x2545F4914F6CDD1Dull;
+	}
+}
+
+/* xorshift64* needs a non-zero state */
+static uint64_t gen_seed(uint64_t seed)
+{
+	return seed * 0x9E3779B97F4A7C15ull + 1;
+}
+
 static int gen(uint64_t seed, unsigned long mib)
 {
-	/* xorshift64* needs a non-zero state */
-	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+	uint64_t x = gen_seed(seed);
 
 	for (unsigned long m = 0; m < mib; m++) {
-		for (size_t i = 0; i < CHUNK / sizeof(uint64_t); i++) {
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			buf[i] = x * 0x2545F4914F6CDD1Dull;
-		}
+		gen_chunk(&x);
 		if (write_all(STDOUT_FILENO, buf, CHUNK) < 0) {
 			fprintf(stderr, "msfill: write: %s\n", strerror(errno));
 			return 111;
 		}
 	}
 	return 0;
+}
+
+static int churn(uint64_t seed, unsigned long mib, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "msfill: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		uint64_t x = gen_seed(seed);
+		for (unsigned long m = 0; m < mib; m++) {
+			gen_chunk(&x);
+			if (pwrite(fd, buf, CHUNK, (off_t)m * CHUNK) != CHUNK) {
+				fprintf(stderr, "msfill: rewrite %s: %s\n", path, strerror(errno));
+				return 111;
+			}
+		}
+	}
 }
 
 static uint64_t mix(uint64_t h, uint64_t w)
@@ -140,5 +176,7 @@ int main(int argc, char **argv)
 		return sum(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "counter"))
 		return counter(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "churn"))
+		return churn(strtoull(argv[2], NULL, 0), strtoul(argv[3], NULL, 0), argv[4]);
 	return usage();
 }
