@@ -123,6 +123,10 @@ in_guest() {
 	in_guest bind-default-context
 }
 
+@test "guest: MCS: a QEMU of another guest (c1,c2) is denied a socket labelled s0:c5,c6 (AVC)" {
+	in_guest bind-mcs-other-guest-denied
+}
+
 @test "guest: migsock-bind refuses malformed and unknown contexts before any socket exists" {
 	in_guest bind-malformed-context
 	in_guest bind-unknown-context

@@ -1,3 +1,4 @@
+#!/bin/sh
 # shellcheck shell=sh
 # tests/selinux/guest-checks-tools.sh - checks of migsock-relay and
 # migsock-bind in the enforcing guest; sourced by guest-checks.sh (uses
@@ -150,7 +151,10 @@ check_bind() {
 	_pid=$!
 	if wait_ready /log/bind-custom.ready $_pid; then
 		check_socket_context bind-custom-context $_pid "$SRC/bound" "$_ctx"
-		check_flow bind-flow as_qemu "$SRC/bound"
+		# MCS: only the QEMU of the guest with categories c5,c6 may
+		# connect; another guest's QEMU (c1,c2) is denied by the kernel.
+		QEMU_LEVEL=s0:c5,c6 check_flow bind-flow as_qemu "$SRC/bound"
+		check_denied bind-mcs-other-guest-denied as_qemu "$SRC/bound" svirt_socket_t
 	else
 		result fail bind-custom-context "bind + relay did not start: $(cat /log/bind-custom)"
 	fi

@@ -1,3 +1,4 @@
+#!/bin/sh
 # shellcheck shell=sh
 # tests/selinux/guest-checks.sh - the checks, run by guest-init (PID 1,
 # kernel_t) in the enforcing guest, chrooted into the labelled copy.
