@@ -45,7 +45,8 @@ static const char usage[] =
 "  --owner UID[:GID]    owner of the socket file (numbers or names)\n"
 "  --backlog N          listen() backlog (default: SOMAXCONN)\n"
 "  --name FDNAME        LISTEN_FDNAMES entry (default: the channel name\n"
-"                       with a layout, else the socket's file name)\n"
+"                       with a layout, else the socket's file name if it\n"
+"                       has at most 63 bytes and no ':', else \"unknown\")\n"
 "  --nonblock           pass the socket in non-blocking mode (default:\n"
 "                       blocking, as systemd does)\n"
 "  --layout FILE        socket layout (default: $MIGSOCK_LAYOUT, else\n"
@@ -231,8 +232,12 @@ int main(int argc, char *argv[])
 	if (o.channel)
 		apply_layout(&o);
 	if (!o.name) {
+		/* The file name, if it fits LISTEN_FDNAMES; else systemd's
+		 * name for unnamed fds. */
 		const char *slash = strrchr(o.path, '/');
 		o.name = slash ? slash + 1 : o.path;
+		if (strlen(o.name) > 63 || strchr(o.name, ':'))
+			o.name = "unknown";
 	}
 	const char *names[] = { o.name };
 	if (notify_export_fds(1, names, &e) < 0)
