@@ -4,6 +4,10 @@
 # started and awaited through --ready-fd, and the test peers (relay-helper).
 
 HELPER=$MIGSOCK_BIN/../helpers/relay-helper
+# Set here, read by the tests: the scratch directory, background pids, the
+# relay's pid, the status wait_exit saw.
+export d='' rpid='' waited_status=0
+pids=()
 
 relay_setup() {
 	d=$(ms_tmpdir)

@@ -4,6 +4,8 @@
 # once, upstream connects in accept order, reset closing both sides.
 # Each test runs in its own subshell with its teardown: pids+=() is seen there.
 # shellcheck disable=SC2030,SC2031
+# d, rpid and waited_status are set by relay-lib.bash's functions.
+# shellcheck disable=SC2154
 
 load common
 load relay-lib

@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# tests/bats/relay-cli.bats - migsock-relay as a command: path-safety
+# refusals, peer allow-lists, the sandbox, readiness, SIGTERM drain, the
+# JSON log, serving a whole socket layout, and bad command lines.
+# Each test runs in its own subshell with its teardown: pids+=() is seen there.
+# shellcheck disable=SC2030,SC2031
+# d, rpid and waited_status are set by relay-lib.bash's functions.
+# shellcheck disable=SC2154
+
+load common
+load relay-lib
+
+RELAY=$MIGSOCK_BIN/migsock-relay
+
+setup() {
+	relay_setup
+}
+
+teardown() {
+	relay_teardown
+}
+
+echo_upstream() {
+	bg "$d/up.log" "$HELPER" serve "$1" echo
+	wait_for_socket "$1"
+}
+
+# --- socket paths ------------------------------------------------------------
+
+@test "relay-cli: a listen path longer than sun_path is refused with its length" {
+	local long
+	long=$d/$(printf 'x%.0s' $(seq 120))
+	run "$RELAY" --listen "$long" --connect "$d/up"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"is $((${#long})) bytes, the limit is 107"* ]]
+	[ ! -e "$long" ]
+}
+
+@test "relay-cli: a live socket at the listen path is not clobbered" {
+	echo_upstream "$d/live"
+	run "$RELAY" --listen "$d/live" --connect "$d/up"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"$d/live"* ]]
+	# The first owner still serves.
+	run socat -t 2 - "UNIX-CONNECT:$d/live" <<<"still here"
+	[ "$output" = "still here" ]
+}
+
+@test "relay-cli: a regular file or a symlink at the listen path is left alone" {
+	echo data >"$d/file"
+	run "$RELAY" --listen "$d/file" --connect "$d/up"
+	[ "$status" -eq 4 ]
+	[ "$(cat "$d/file")" = "data" ]
+	ln -s "$d/elsewhere" "$d/link"
+	run "$RELAY" --listen "$d/link" --connect "$d/up"
+	[ "$status" -eq 4 ]
+	[ -L "$d/link" ]
+	[ ! -e "$d/elsewhere" ]
+}
+
+@test "relay-cli: a stale socket is replaced, and removed again on exit" {
+	bg "$d/stale.log" "$HELPER" serve "$d/l" echo
+	wait_for_socket "$d/l"
+	kill -9 "${pids[-1]}"
+	wait "${pids[-1]}" 2>/dev/null || true
+	[ -S "$d/l" ]
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"through"
+	[ "$output" = "through" ]
+	kill -TERM "$rpid"
+	wait_exit "$rpid"
+	[ "$waited_status" -eq 0 ]
+	[ ! -e "$d/l" ]
+}
+
+@test "relay-cli: --mode and --owner apply to the listening socket" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --mode 0600 --owner nobody:nogroup
+	[ "$(stat -c '%a %U' "$d/l")" = "600 nobody" ]
+}
+
+# --- peers -------------------------------------------------------------------
+
+@test "relay-cli: --allow-uid refuses another user's connection and logs it" {
+	echo_upstream "$d/up"
+	chmod 0755 "$d"
+	start_relay --listen "$d/l" --connect "$d/up" --mode 0666 --allow-uid 0
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$HELPER" client "$d/l" halfclose-up
+	# Closed unanswered (its write may even fail): nothing echoed.
+	[[ "$output" != *ping* ]]
+	wait_grep "$d/relay.log" "refused peer pid [0-9]* uid 65534"
+	# root is on the list and gets through.
+	run "$HELPER" client "$d/l" halfclose-up
+	[ "$output" = "ping" ]
+}
+
+# --- sandbox, readiness ------------------------------------------------------
+
+@test "relay-cli: a running relay is sandboxed: Seccomp 2, NoNewPrivs 1, CapEff 0" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	grep -qx $'Seccomp:\t2' "/proc/$rpid/status"
+	grep -qx $'NoNewPrivs:\t1' "/proc/$rpid/status"
+	grep -qx $'CapEff:\t0000000000000000' "/proc/$rpid/status"
+	# ...and still forwards from inside the sandbox, then exits cleanly.
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"sandboxed"
+	[ "$output" = "sandboxed" ]
+	kill -TERM "$rpid"
+	wait_exit "$rpid"
+	[ "$waited_status" -eq 0 ]
+}
+
+@test "relay-cli: --no-sandbox leaves seccomp off" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --no-sandbox
+	grep -qx $'Seccomp:\t0' "/proc/$rpid/status"
+}
+
+@test "relay-cli: --ready-fd gets a newline once the socket accepts" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	[ "$(od -An -c "$d/ready" | tr -d ' ')" = '\n' ]
+	[ -S "$d/l" ]
+}
+
+@test "relay-cli: READY=1 goes to NOTIFY_SOCKET once serving" {
+	echo_upstream "$d/up"
+	bg "$d/notify.err" socat -u "UNIX-RECV:$d/notify" "OPEN:$d/notify.log,creat,append"
+	for _ in $(seq 50); do [ -S "$d/notify" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$d/notify "$RELAY" --listen "$d/l" --connect "$d/up" \
+		2>>"$d/relay.log" 3>&- &
+	rpid=$!
+	pids+=("$rpid")
+	wait_grep "$d/notify.log" "READY=1"
+	[ -S "$d/l" ]
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"ready"
+	[ "$output" = "ready" ]
+}
+
+# --- stopping ----------------------------------------------------------------
+
+@test "relay-cli: SIGTERM stops accepting and removes the socket, open connections finish" {
+	bg "$d/up.log" "$HELPER" serve "$d/up" echo-after-eof
+	wait_for_socket "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	# A client that sends only after the relay got SIGTERM.
+	(sleep 2; printf late) | socat -t 30 - "UNIX-CONNECT:$d/l" >"$d/client.out" 3>&- &
+	local client=$!
+	pids+=("$client")
+	sleep 0.5
+	kill -TERM "$rpid"
+	wait_grep "$d/relay.log" "stopping"
+	[ ! -e "$d/l" ]
+	wait_exit "$client" 100
+	[ "$(cat "$d/client.out")" = "late" ]
+	wait_exit "$rpid"
+	[ "$waited_status" -eq 0 ]
+	grep -q "4 bytes up, 4 bytes down.*closed" "$d/relay.log"
+}
+
+@test "relay-cli: --drain-timeout ends connections that do not finish, exit 0" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --drain-timeout 1
+	sleep 60 | socat - "UNIX-CONNECT:$d/l" >/dev/null 3>&- &
+	pids+=($!)
+	sleep 0.5
+	kill -TERM "$rpid"
+	wait_exit "$rpid" 100
+	[ "$waited_status" -eq 0 ]
+	grep -q "drain-timeout" "$d/relay.log"
+}
+
+# --- logs --------------------------------------------------------------------
+
+@test "relay-cli: --log-format json writes one JSON object per line" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --log-format json
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"json"
+	[ "$output" = "json" ]
+	wait_grep "$d/relay.log" '"event":"conn"'
+	kill -TERM "$rpid"
+	wait_exit "$rpid"
+	# Every line parses; the connection line has the documented fields.
+	jq -e . "$d/relay.log" >/dev/null
+	jq -e --arg pid "$BATS_TEST_NUMBER" 'select(.event == "conn")
+		| (.id | type == "number") and .channel == "up"
+		and (.pid | type == "number") and .uid == 0 and .gid == 0
+		and .bytes_up == 5 and .bytes_down == 5
+		and (.duration_ms | type == "number") and .end == "closed"
+		and .detail == ""' "$d/relay.log"
+}
+
+# --- layout ------------------------------------------------------------------
+
+@test "relay-cli: --layout serves driver, qemu and nbd in one process" {
+	mkdir "$d/a" "$d/b"
+	local ch name
+	for name in test-sock-driver test-sock-qemu test-sock-nbd; do
+		echo_upstream "$d/b/$name"
+	done
+	start_relay --layout "$TOP/sockets/migration.layout" \
+		--listen-dir "$d/a" --connect-dir "$d/b"
+	for name in test-sock-driver test-sock-qemu test-sock-nbd; do
+		[ "$(stat -c %a "$d/a/$name")" = 660 ]
+		run socat -t 2 - "UNIX-CONNECT:$d/a/$name" <<<"via $name"
+		[ "$output" = "via $name" ]
+	done
+	for ch in driver qemu nbd; do
+		wait_grep "$d/relay.log" "conn [0-9]* $ch: .*closed"
+	done
+	kill -TERM "$rpid"
+	wait_exit "$rpid"
+	[ -z "$(ls "$d/a")" ]
+}
+
+@test "relay-cli: --channels picks channels of the layout" {
+	mkdir "$d/a" "$d/b"
+	echo_upstream "$d/b/test-sock-qemu"
+	start_relay --layout "$TOP/sockets/migration.layout" \
+		--listen-dir "$d/a" --connect-dir "$d/b" --channels qemu --mode 0600
+	[ "$(ls "$d/a")" = test-sock-qemu ]
+	[ "$(stat -c %a "$d/a/test-sock-qemu")" = 600 ]
+	run "$RELAY" --layout "$TOP/sockets/migration.layout" \
+		--listen-dir "$d/a" --connect-dir "$d/b" --channels nosuch
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'no channel "nosuch"'* ]]
+}
+
+@test "relay-cli: a malformed layout is refused with file and line" {
+	printf 'qemu sock 0660 -\nbad line\n' >"$d/bad.layout"
+	run "$RELAY" --layout "$d/bad.layout" --listen-dir "$d" --connect-dir "$d"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"$d/bad.layout:2"* ]]
+	[ ! -e "$d/sock" ]
+}
+
+# --- command line --------------------------------------------------------------
+
+@test "relay-cli: --help lists every option" {
+	run "$RELAY" --help
+	[ "$status" -eq 0 ]
+	local opt
+	for opt in --listen --connect --layout --listen-dir --connect-dir \
+		--channels --context --connect-context --require-label --mode \
+		--owner --allow-uid --allow-gid --allow-context --ready-fd \
+		--log-format --drain-timeout --max-conns --no-sandbox --version; do
+		[[ "$output" == *"$opt "* ]] || { echo "missing $opt"; return 1; }
+	done
+}
+
+@test "relay-cli: bad command lines exit 2 with one line" {
+	run "$RELAY" --listen "$d/l"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--connect"* ]]
+	run "$RELAY" --listen "$d/l" --connect "$d/up" --bogus
+	[ "$status" -eq 2 ]
+	run "$RELAY" --listen "$d/l" --connect "$d/up" --mode 999
+	[ "$status" -eq 2 ]
+	run "$RELAY" --listen "$d/l" --connect "$d/up" --log-format xml
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run "$RELAY" --listen "$d/l" --connect "$d/up" --layout x --connect-dir "$d"
+	[ "$status" -eq 2 ]
+	[ ! -e "$d/l" ]
+}
+
+@test "relay-cli: a malformed SELinux context is refused before any socket exists" {
+	run "$RELAY" --listen "$d/l" --connect "$d/up" --context "not a context"
+	[ "$status" -eq 5 ]
+	[ ! -e "$d/l" ]
+}
