@@ -92,7 +92,7 @@ badinput_row() {
 	fi
 	if [ -z "$fail" ]; then
 		local left
-		left=$(comm -13 <(sort -u "$out/before" "$D/.helper-sockets" 2>/dev/null) \
+		left=$(comm -13 <(cat "$out/before" "$D/.helper-sockets" 2>/dev/null | sort -u) \
 			<(badinput_sockets "$D") 2>/dev/null)
 		[ -z "$left" ] || fail="socket left behind: $left"
 	fi
