@@ -100,6 +100,10 @@ static const char *parse_channel(char *f[LAYOUT_FIELDS], struct layout_channel *
 	}
 	if (parse_mode(f[2], &ch->mode) < 0)
 		return "mode must be octal, at most 0777 (e.g. 0660)";
+	/* 0 would mean "as the umask makes it" to sock_listen_path, and a
+	 * socket nobody but root can reach is never what a layout wants. */
+	if (ch->mode == 0)
+		return "mode 0 lets nobody but root connect: give e.g. 0660";
 	if (strcmp(f[3], "-") != 0) {
 		if (label_check_syntax(f[3], &le) < 0) {
 			snprintf(why, sizeof(why), "%s", le.msg);

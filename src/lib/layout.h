@@ -7,7 +7,7 @@
  *     CHANNEL  SOCKET-NAME  MODE  CONTEXT
  *     qemu     test-sock-qemu  0660  system_u:object_r:svirt_socket_t:s0
  * CHANNEL: [a-z0-9_-]{1,31}, unique. SOCKET-NAME: a file name (no '/',
- * not "." or ".."), at most 100 bytes. MODE: octal, at most 0777.
+ * not "." or ".."), at most 100 bytes. MODE: octal, 1 to 0777.
  * CONTEXT: an SELinux context or "-" for none.
  * The same file is read by shell (sockets/layout.sh) with awk.
  */

@@ -46,7 +46,7 @@ TEST(comments_blanks_and_dash)
 	const char *t = "# header\n\n  \t\n"
 			"a  s-a  0600  -   # trailing comment\n"
 			"b\ts-b\t640\tsystem_u:object_r:t_t:s0\r\n"
-			"c s-c 0 -";   /* no final newline */
+			"c s-c 7 -";   /* no final newline */
 
 	CHECK(parse(t, &l, &e) == 0);
 	CHECK(l.n == 3);
@@ -55,7 +55,7 @@ TEST(comments_blanks_and_dash)
 	CHECK(l.ch[1].mode == 0640);
 	CHECK_STR_EQ(l.ch[1].context, "system_u:object_r:t_t:s0");
 	CHECK_STR_EQ(l.ch[2].name, "s-c");
-	CHECK(l.ch[2].mode == 0);
+	CHECK(l.ch[2].mode == 07);
 }
 
 /* Each malformed line is refused with the file, its line and a reason. */
@@ -76,6 +76,7 @@ TEST(malformed_lines)
 		{ "qemu s 01777 -\n", "t.layout:1: mode must be octal" },
 		{ "qemu s rw -\n", "t.layout:1: mode must be octal" },
 		{ "qemu s -660 -\n", "t.layout:1: mode must be octal" },
+		{ "qemu s 0000 -\n", "t.layout:1: mode 0 lets nobody but root connect" },
 		{ "qemu s 0660 system_u:object_r\n", "t.layout:1: SELinux context" },
 		{ "a s 0660 -\n#\na t 0660 -\n", "t.layout:3: duplicate channel" },
 		{ "# only comments\n\n", "t.layout:2: no channels defined" },
