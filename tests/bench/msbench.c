@@ -109,11 +109,12 @@ struct hello {
 	uint32_t pad;
 };
 
-/* What the server says after a sink stream: bytes seen and the first bad
- * offset (UINT64_MAX when every byte matched). */
+/* What the server says after a sink stream: bytes seen, the first bad
+ * offset (UINT64_MAX when every byte matched), and what receiving cost. */
 struct verdict {
 	uint64_t bytes;
 	uint64_t bad_offset;
+	uint64_t cpu_ns; /* the server thread's CPU time for this stream */
 };
 
 #define HOLD_ACK 0x4b434148u
@@ -209,6 +210,14 @@ static int open_session(const char *path, enum mode mode, uint64_t bytes,
 	return steal_fd(&fd);
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -235,6 +244,7 @@ struct tree_usage {
 	unsigned procs;
 	uint64_t ticks;   /* utime + stime, clock ticks */
 	uint64_t cpu_ns;  /* time on CPU from schedstat, 0 if unavailable */
+	uint64_t runs;    /* times put on a CPU (schedstat): ~ wake-ups */
 	uint64_t hwm_kib; /* sum of VmHWM */
 	uint64_t rss_kib; /* sum of VmRSS */
 	uint64_t pss_kib; /* sum of Pss (smaps_rollup): shared pages split */
@@ -352,24 +362,24 @@ static uint64_t proc_kib(pid_t pid, const char *file, const char *key)
 	return kib;
 }
 
-/* Nanoseconds on CPU of every thread of @pid (schedstat's first field).
+/* Nanoseconds on CPU, and how many times it got a CPU, summed over every
+ * thread of @pid (schedstat's first and third fields).
  * utime+stime come in whole clock ticks per process: with one socat child
  * per connection, each child's truncated remainder adds up to a large error
  * (64 children of 30 ms each lose up to 0.64 s). */
-static uint64_t proc_cpu_ns(pid_t pid)
+static void proc_schedstat(pid_t pid, struct tree_usage *u)
 {
 	char path[64];
-	uint64_t sum = 0;
 	DIR *d;
 	struct dirent *de;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
 	if (!d)
-		return 0;
+		return;
 	while ((de = readdir(d))) {
 		char file[384];
-		unsigned long long ns;
+		unsigned long long ns, wait_ns, runs;
 		FILE *f;
 
 		if (de->d_name[0] == '.')
@@ -379,12 +389,13 @@ static uint64_t proc_cpu_ns(pid_t pid)
 		f = fopen(file, "re");
 		if (!f)
 			continue;
-		if (fscanf(f, "%llu", &ns) == 1)
-			sum += ns;
+		if (fscanf(f, "%llu %llu %llu", &ns, &wait_ns, &runs) == 3) {
+			u->cpu_ns += ns;
+			u->runs += runs;
+		}
 		fclose(f);
 	}
 	closedir(d);
-	return sum;
 }
 
 /* CPU ticks (and with @memory, memory figures) of @root and all its
@@ -406,7 +417,7 @@ static int tree_usage(pid_t root, bool memory, struct tree_usage *u,
 			continue;
 		u->procs++;
 		u->ticks += rows[i].ticks;
-		u->cpu_ns += proc_cpu_ns(rows[i].pid);
+		proc_schedstat(rows[i].pid, u);
 		if (!memory)
 			continue;
 		u->hwm_kib += proc_kib(rows[i].pid, "status", "VmHWM");
@@ -442,6 +453,7 @@ static void serve_sink(int fd, uint64_t bytes)
 {
 	_cleanup_free_ unsigned char *buf = malloc(MAX_CHUNK);
 	struct verdict v = { .bad_offset = UINT64_MAX };
+	uint64_t cpu0 = thread_cpu_ns();
 
 	if (!buf)
 		return;
@@ -457,6 +469,7 @@ static void serve_sink(int fd, uint64_t bytes)
 			v.bad_offset = pattern_mismatch(buf, (size_t)n, v.bytes);
 		v.bytes += (uint64_t)n;
 	}
+	v.cpu_ns = thread_cpu_ns() - cpu0;
 	if (write_all(fd, &v, sizeof(v)) == 0)
 		drain_to_eof(fd);
 }
@@ -681,6 +694,7 @@ struct stream_job {
 	pthread_barrier_t *start;
 	struct ms_error err;
 	int failed;
+	uint64_t client_cpu_ns, server_cpu_ns;
 };
 
 /* Send @bytes of the pattern, flipping one byte at @corrupt_at (the smoke
@@ -725,6 +739,7 @@ static int send_stream(struct stream_job *j)
 			       "server saw wrong data at byte %" PRIu64
 			       ": the path between client and server altered the stream",
 			       v.bad_offset);
+	j->server_cpu_ns = v.cpu_ns;
 	return 0;
 }
 
@@ -764,7 +779,9 @@ static void *stream_thread(void *arg)
 	struct stream_job *j = arg;
 
 	pthread_barrier_wait(j->start);
+	uint64_t cpu0 = thread_cpu_ns();
 	j->failed = (j->down ? receive_stream(j) : send_stream(j)) < 0;
+	j->client_cpu_ns = thread_cpu_ns() - cpu0;
 	return NULL;
 }
 
@@ -783,8 +800,9 @@ static struct tree_usage forwarder_cpu(pid_t pid)
  * utime+stime; fwd_stat_cpu_s: utime+stime from /proc/PID/stat. */
 static void print_stream_result(const struct opts *o, uint64_t total,
 				double secs, struct tree_usage t0,
-				struct tree_usage t1)
+				struct tree_usage t1, const struct stream_job *jobs)
 {
+	uint64_t client_ns = 0, server_ns = 0;
 	double gb = (double)total / 1e9;
 	double stat_s = ticks_to_s(t1.ticks - t0.ticks);
 	double cpu_s = t1.cpu_ns ? (double)(t1.cpu_ns - t0.cpu_ns) / 1e9 : stat_s;
@@ -793,8 +811,19 @@ static void print_stream_result(const struct opts *o, uint64_t total,
 	       o->streams > 1 ? "parallel" : "stream", o->streams, total, secs,
 	       gb / secs);
 	if (o->pid)
-		printf(" fwd_cpu_s=%.3f fwd_cpu_s_per_gb=%.4f fwd_stat_cpu_s=%.2f",
-		       cpu_s, cpu_s / gb, stat_s);
+		printf(" fwd_cpu_s=%.3f fwd_cpu_s_per_gb=%.4f fwd_stat_cpu_s=%.2f"
+		       " fwd_runs_per_mb=%.2f",
+		       cpu_s, cpu_s / gb, stat_s,
+		       (double)(t1.runs - t0.runs) / ((double)total / 1e6));
+	/* The ends' own costs: the forwarder can raise them (small skbs,
+	 * more wake-ups), which its own CPU time does not show. */
+	for (unsigned i = 0; i < o->streams; i++) {
+		client_ns += jobs[i].client_cpu_ns;
+		server_ns += jobs[i].server_cpu_ns;
+	}
+	printf(" client_cpu_s_per_gb=%.4f", (double)client_ns / 1e9 / gb);
+	if (!o->down)
+		printf(" server_cpu_s_per_gb=%.4f", (double)server_ns / 1e9 / gb);
 	printf("\n");
 }
 
@@ -840,7 +869,7 @@ static int cmd_stream(const struct opts *o)
 	pthread_barrier_destroy(&start);
 	if (failed)
 		return MS_EXIT_FAIL;
-	print_stream_result(o, per * o->streams, secs, cpu0, cpu1);
+	print_stream_result(o, per * o->streams, secs, cpu0, cpu1, jobs);
 	return 0;
 }
 
@@ -1179,21 +1208,29 @@ static void print_params(const struct results *r)
 	printf("\n\n");
 }
 
-#define ROW "%-10s %-22s %-10s %-22s %-10s\n"
+#define ROW "%-10s %-20s %-8s %-16s %-7s %-20s %-8s\n"
 
 static void print_throughput(const struct results *r)
 {
-	printf(ROW, "case", "1 stream GB/s", "fwd CPU", "parallel GB/s", "fwd CPU");
-	printf(ROW, "", "", "s/GB", "(aggregate)", "s/GB");
+	printf(ROW, "case", "1 stream GB/s", "fwd CPU", "client/server", "fwd",
+	       "parallel GB/s", "fwd CPU");
+	printf(ROW, "", "", "s/GB", "CPU s/GB", "runs/MB", "(aggregate)", "s/GB");
 	for (int i = 0; i < r->ncases; i++) {
 		const char *c = r->cases[i];
-		char one[40], cpu1[16], par[40], cpup[16];
+		char one[40], cpu1[16], ends[32], runs[16], par[40], cpup[16];
+		double cl = med(r, c, "stream", "client_cpu_s_per_gb");
+		double sv = med(r, c, "stream", "server_cpu_s_per_gb");
 
 		cell_range(one, sizeof(one), stat_of(r, c, "stream", "gbps"), 1);
 		cell(cpu1, sizeof(cpu1), med(r, c, "stream", "fwd_cpu_s_per_gb"), 3, "");
+		if (cl == cl && sv == sv)
+			snprintf(ends, sizeof(ends), "%.3f/%.3f", cl, sv);
+		else
+			snprintf(ends, sizeof(ends), "-");
+		cell(runs, sizeof(runs), med(r, c, "stream", "fwd_runs_per_mb"), 1, "");
 		cell_range(par, sizeof(par), stat_of(r, c, "parallel", "gbps"), 1);
 		cell(cpup, sizeof(cpup), med(r, c, "parallel", "fwd_cpu_s_per_gb"), 3, "");
-		printf(ROW, c, one, cpu1, par, cpup);
+		printf(ROW, c, one, cpu1, ends, runs, par, cpup);
 	}
 	printf("\n");
 }
@@ -1217,10 +1254,12 @@ static void print_latency_memory(const struct results *r)
 		printf(ROW, c, p50, p99, procs, hwm, pss);
 	}
 	printf("\nfwd CPU: the forwarder's time on CPU (schedstat, all its processes\n"
-	       "and threads) per GB moved. idle: the forwarder holding the idle\n"
-	       "connections, summed over its processes; socat forks one per\n"
-	       "connection, so its VmHWM sum counts shared pages once per process,\n"
-	       "Pss shares them out.\n\n");
+	       "and threads) per GB moved; client/server: the two ends' own CPU per GB\n"
+	       "(a forwarder can make receiving dearer); fwd runs/MB: times the\n"
+	       "forwarder was put on a CPU per MB, about its wake-ups. idle: the\n"
+	       "forwarder holding the idle connections, summed over its processes;\n"
+	       "socat forks one per connection, so its VmHWM sum counts shared pages\n"
+	       "once per process, Pss shares them out.\n\n");
 }
 
 #undef ROW

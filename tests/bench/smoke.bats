@@ -48,6 +48,8 @@ value_of() {
 	[ "$status" -eq 0 ]
 	[ "$(value_of bytes)" = 67108864 ]
 	[[ "$output" == "test=stream streams=1 "* ]]
+	# the server reports its own CPU time in its verdict
+	[ -n "$(value_of server_cpu_s_per_gb)" ]
 }
 
 @test "four streams from the server: the client checks every byte" {
@@ -76,8 +78,10 @@ value_of() {
 	start_socat
 	run "$MSBENCH" stream --connect "$dir/fwd.sock" --bytes 64M --pid "$fwd_pid"
 	[ "$status" -eq 0 ]
-	# socat's 8 KiB copy loop cannot move 64 MiB without CPU time.
+	# socat's 8 KiB copy loop cannot move 64 MiB without CPU time, nor
+	# without being woken up.
 	awk -v s="$(value_of fwd_cpu_s)" 'BEGIN { exit !(s > 0) }'
+	awk -v r="$(value_of fwd_runs_per_mb)" 'BEGIN { exit !(r > 0) }'
 }
 
 @test "idle connections through socat: its children are counted" {
