@@ -36,6 +36,22 @@ ctr_pid() {
 	[[ $output == *"too long"* ]]
 }
 
+@test "pods: an up that fails half-way leaves nothing running" {
+	local state fake
+	state=$(ms_tmpdir)
+	fake=$(ms_tmpdir)
+	printf '#!/bin/sh\necho "fake relay refuses" >&2\nexit 3\n' >"$fake/migsock-relay"
+	chmod +x "$fake/migsock-relay"
+	run env MIGSOCK_BIN="$fake" "$PODS" up --state "$state"
+	[ "$status" -eq 1 ]
+	[[ $output == *"dst sidecar does not serve"* ]]
+	grep -q "fake relay refuses" "$state/log/dst-sidecar.log"
+	no_leftovers "$state"
+	[ ! -e "$state/env" ]
+	[ -z "$(runc --root "$state/runc" list -q 2>/dev/null)" ]
+	rm -rf "$state" "$fake"
+}
+
 @test "pods: up writes the env, status is healthy, down leaves no process, mount or socket" {
 	pods_up
 	local state=$POD_STATE name
@@ -60,6 +76,9 @@ ctr_pid() {
 	run "$PODS" up --state "$state"
 	[ "$status" -eq 1 ]
 	[[ $output == *"already set up"* ]]
+	# The leftover check sees running pods (so it can fail).
+	run no_leftovers "$state"
+	[ "$status" -ne 0 ]
 
 	run "$PODS" down --state "$state"
 	[ "$status" -eq 0 ]
@@ -136,6 +155,9 @@ ctr_pid() {
 	guest_verify g1 src
 	migrate_virsh g1
 	guest_verify g1 dst
+	# ...and the check can fail: the guest is no longer on src.
+	run guest_verify g1 src
+	[ "$status" -ne 0 ]
 	# The bridge carried the streams: RAM over qemu, disks over nbd.
 	grep -Eq 'qemu: .* ([0-9]{9,}) bytes up' "$POD_STATE/log/src-sidecar.log"
 	grep -Eq 'nbd: .* ([0-9]{8,}) bytes up' "$POD_STATE/log/src-sidecar.log"
