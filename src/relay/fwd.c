@@ -157,7 +157,7 @@ static ssize_t drain(struct fwd *f, int dst)
 	ssize_t n;
 
 	if (f->copy)
-		n = send(dst, f->buf + f->buf_off, f->pending, MSG_NOSIGNAL);
+		n = write(dst, f->buf + f->buf_off, f->pending);
 	else
 		n = splice(f->pipe_r, NULL, dst, NULL, f->pending,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
