@@ -10,6 +10,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "events.h"
 #include "layout.h"
 #include "log.h"
 #include "options.h"
@@ -60,6 +61,7 @@ static const char usage[] =
 "      --timeout-suspend    pause the guest (default), or\n"
 "      --timeout-postcopy   switch to post-copy, or\n"
 "      --timeout-abort      abort (exit 7)\n"
+"      --bandwidth MIB      limit the migration to MIB MiB/s\n"
 "      --tls, --tls-destination HOST  TLS (not with UNIX NBD)\n"
 "      --auto-converge, --compressed, --abort-on-error, --unsafe,\n"
 "      --change-protection  as in virsh\n"
@@ -89,6 +91,12 @@ static void quiet_virt_errors(void *opaque, virErrorPtr err)
 {
 	(void)opaque;
 	(void)err;
+}
+
+static void close_all(struct mig_ctx *c)
+{
+	mig_ctx_close(c);
+	mig_events_stop();
 }
 
 static void resolve_dir(struct mig_opts *o)
@@ -130,12 +138,14 @@ int main(int argc, char **argv)
 	if (virInitialize() < 0)
 		die(MS_EXIT_SYS, "cannot initialise libvirt");
 	virSetErrorFunc(NULL, quiet_virt_errors);
+	if (mig_events_start(&e) < 0)
+		die_err(&e);
 	if (mig_preflight(&c, &o, &e) < 0) {
-		mig_ctx_close(&c);
+		close_all(&c);
 		die_err(&e);
 	}
 	if ((sig = mig_signals_pending())) {
-		mig_ctx_close(&c);
+		close_all(&c);
 		die(MS_EXIT_ABORTED, "%s before the migration started: nothing "
 		    "was started", strsignal(sig));
 	}
@@ -147,6 +157,6 @@ int main(int argc, char **argv)
 	if (o.json && r.exit_code)
 		log_error("%s", r.message);
 	mig_result_print(&c, &r);
-	mig_ctx_close(&c);
+	close_all(&c);
 	return r.exit_code;
 }

@@ -21,6 +21,7 @@ enum {
 	OPT_TIMEOUT_ABORT, OPT_TLS, OPT_TLS_DESTINATION, OPT_VERBOSE, OPT_DIR,
 	OPT_LAYOUT, OPT_JSON, OPT_NO_PROGRESS, OPT_AUTO_CONVERGE,
 	OPT_ABORT_ON_ERROR, OPT_COMPRESSED, OPT_UNSAFE, OPT_CHANGE_PROTECTION,
+	OPT_BANDWIDTH,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "timeout-suspend", no_argument, NULL, OPT_TIMEOUT_SUSPEND },
 	{ "timeout-postcopy", no_argument, NULL, OPT_TIMEOUT_POSTCOPY },
 	{ "timeout-abort", no_argument, NULL, OPT_TIMEOUT_ABORT },
+	{ "bandwidth", required_argument, NULL, OPT_BANDWIDTH },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "tls-destination", required_argument, NULL, OPT_TLS_DESTINATION },
 	{ "auto-converge", no_argument, NULL, OPT_AUTO_CONVERGE },
@@ -175,6 +177,12 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 				 &o->parallel_connections, e);
 	case OPT_TIMEOUT:
 		return parse_int("timeout", arg, 1, INT_MAX, &o->timeout, e);
+	case OPT_BANDWIDTH: {
+		int mib = 0;
+		int r = parse_int("bandwidth", arg, 1, INT_MAX, &mib, e);
+		o->bandwidth = (unsigned long)mib;
+		return r;
+	}
 	case OPT_TIMEOUT_SUSPEND:
 		set_timeout_action(o, MIG_TIMEOUT_SUSPEND);
 		return 0;

@@ -47,6 +47,7 @@ struct mig_opts {
 	bool auto_converge, abort_on_error, compressed, unsafe_, change_protection;
 
 	int parallel_connections;   /* 0: not given */
+	unsigned long bandwidth;    /* MiB/s, 0: libvirt's default */
 	int timeout;                /* seconds, 0: none */
 	enum mig_timeout_action timeout_action;
 	int n_timeout_actions;      /* how many --timeout-* were given */

@@ -144,6 +144,11 @@ static int fill_params(const struct mig_opts *o, virTypedParameterPtr *p,
 		return -1;
 	if (o->migrate_disks && add_disks(p, n, max, o->migrate_disks, e) < 0)
 		return -1;
+	if (o->bandwidth &&
+	    virTypedParamsAddULLong(p, n, max, VIR_MIGRATE_PARAM_BANDWIDTH,
+				    o->bandwidth) < 0)
+		return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter "
+			       "bandwidth: out of memory");
 	if (o->parallel_connections &&
 	    virTypedParamsAddInt(p, n, max,
 				 VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,

@@ -155,6 +155,19 @@ static void find_root(struct mig_side *s)
 		mig_daemon_root(sock, &s->daemon_pid, s->root, sizeof(s->root));
 }
 
+static void describe(const struct mig_opts *o, const char *what,
+		     const struct mig_side *s)
+{
+	if (!o->verbose)
+		return;
+	if (s->daemon_pid)
+		log_info("%s daemon at %s: host UUID %s, pid %d visible here",
+			 what, s->uri, s->host_uuid, (int)s->daemon_pid);
+	else
+		log_info("%s daemon at %s: host UUID %s", what, s->uri,
+			 s->host_uuid);
+}
+
 static int open_src(struct mig_ctx *c, struct ms_error *e)
 {
 	c->src.uri = c->o->connect;
@@ -164,7 +177,10 @@ static int open_src(struct mig_ctx *c, struct ms_error *e)
 			       "(%s): start it or fix -c", c->src.uri,
 			       mig_virt_error());
 	find_root(&c->src);
-	return host_uuid(&c->src, "source", e);
+	if (host_uuid(&c->src, "source", e) < 0)
+		return -1;
+	describe(c->o, "source", &c->src);
+	return 0;
 }
 
 /* With --p2p the client needs no destination connection; it opens one
@@ -201,6 +217,7 @@ static int open_dst(struct mig_ctx *c, struct ms_error *e)
 	find_root(&c->dst);
 	if (host_uuid(&c->dst, "destination", e) < 0)
 		return -1;
+	describe(o, "destination", &c->dst);
 	if (!strcmp(c->src.host_uuid, c->dst.host_uuid))
 		return ms_fail(e, PF, "both daemons report host UUID %s and "
 			       "libvirt would refuse to migrate to the same "
@@ -232,6 +249,8 @@ static int check_etc_shared(const struct mig_ctx *c, struct ms_error *e)
 			       "(pid %d) daemons share one /etc/libvirt, which "
 			       "libvirt forbids: give each its own",
 			       (int)c->src.daemon_pid, (int)c->dst.daemon_pid);
+	if (c->o->verbose)
+		log_info("each daemon has its own /etc/libvirt");
 	return 0;
 }
 
@@ -330,6 +349,14 @@ static bool pool_holds(virConnectPtr conn, const char *path)
 	return found;
 }
 
+static int disk_ok(const struct mig_opts *o, const struct mig_disk *d,
+		   const char *how)
+{
+	if (o->verbose)
+		log_info("destination disk %s (%s) %s", d->path, d->target, how);
+	return 0;
+}
+
 static int check_dst_disk(const struct mig_ctx *c, const struct mig_disk *d,
 			  struct ms_error *e)
 {
@@ -339,15 +366,15 @@ static int check_dst_disk(const struct mig_ctx *c, const struct mig_disk *d,
 
 	if (vol) {
 		virStorageVolFree(vol);
-		return 0;
+		return disk_ok(c->o, d, "exists in a storage pool");
 	}
 	if (c->dst.root[0]) {
 		snprintf(seen, sizeof(seen), "%s%s", c->dst.root, d->path);
 		if (stat(seen, &st) == 0)
-			return 0;
+			return disk_ok(c->o, d, "exists");
 	}
 	if (pool_holds(c->dst.conn, d->path))
-		return 0;
+		return disk_ok(c->o, d, "will be created in its storage pool");
 	if (!c->dst.root[0]) {
 		if (c->o->verbose)
 			log_info("cannot verify %s (%s) on the destination from "

@@ -90,7 +90,8 @@ static void verify_dst(const struct mig_ctx *c, const struct mig_outcome *out,
 		snprintf(m, sizeof(m), "libvirt reported success but %s is not "
 			 "on the destination: check virsh -c %s list --all",
 			 c->dst_name, c->dst.uri);
-		return fail(r, MS_EXIT_FAIL, m);
+		fail(r, MS_EXIT_FAIL, m);
+		return;
 	}
 	if (o->offline) {
 		if (!d->persistent)
@@ -102,14 +103,16 @@ static void verify_dst(const struct mig_ctx *c, const struct mig_outcome *out,
 		snprintf(m, sizeof(m), "%s is not running on the destination "
 			 "after the migration (state %s): check its log there",
 			 c->dst_name, mig_state_name(d->state));
-		return fail(r, MS_EXIT_FAIL, m);
+		fail(r, MS_EXIT_FAIL, m);
+		return;
 	}
 	if (!out->suspended &&
 	    (want_paused != (d->state == VIR_DOMAIN_PAUSED))) {
 		snprintf(m, sizeof(m), "%s is %s on the destination, expected "
 			 "%s", c->dst_name, mig_state_name(d->state),
 			 want_paused ? "paused" : "running");
-		return fail(r, MS_EXIT_FAIL, m);
+		fail(r, MS_EXIT_FAIL, m);
+		return;
 	}
 	if (c->dst_known && d->persistent != x->dst_persistent) {
 		snprintf(m, sizeof(m), "%s is %s on the destination, libvirt's "
@@ -143,7 +146,8 @@ static void verify_src(const struct mig_ctx *c, struct mig_report *r,
 	if (s->active) {
 		snprintf(m, sizeof(m), "%s still runs on the source after a "
 			 "successful migration", o->domain);
-		return fail(r, MS_EXIT_FAIL, m);
+		fail(r, MS_EXIT_FAIL, m);
+		return;
 	}
 	if (s->exists != x->src_config) {
 		snprintf(m, sizeof(m), "the source %s a definition of %s, "
@@ -174,7 +178,8 @@ static void verify_rollback(const struct mig_ctx *c,
 				 out->abort_signal ? strsignal(out->abort_signal)
 						   : "timeout",
 				 c->o->domain, mig_state_name(r->src.state));
-		return fail(r, MS_EXIT_ABORTED, m);
+		fail(r, MS_EXIT_ABORTED, m);
+		return;
 	}
 	snprintf(m, sizeof(m), "migration of %s failed: %s%s", c->o->domain,
 		 out->error, was_running && where ? "; the guest " : "");
@@ -196,6 +201,10 @@ void mig_result(struct mig_ctx *c, const struct mig_outcome *out,
 	mig_plan_mode(c->o, r->mode, sizeof(r->mode));
 	mig_plan_flag_names(mig_plan_flags(c->o), r->flags, sizeof(r->flags));
 	r->seconds = out->seconds;
+	r->aborted = out->aborted;
+	r->timeout_hit = out->timeout_hit;
+	r->postcopy_started = out->postcopy_started;
+	r->suspended = out->suspended;
 	if (virDomainGetUUID(c->dom, uuid) < 0)
 		memset(uuid, 0, sizeof(uuid));
 	look(c->src.conn, uuid, &r->src);
@@ -206,8 +215,13 @@ void mig_result(struct mig_ctx *c, const struct mig_outcome *out,
 		verify_dst(c, out, r, &x);
 		verify_src(c, r, &x);
 	}
-	r->have_stats = completed_stats(c->src.conn, uuid, &r->stats) ||
-			completed_stats(c->dst.conn, uuid, &r->stats);
+	if (out->have_completed) {
+		r->stats = out->completed;
+		r->have_stats = true;
+	} else {
+		r->have_stats = completed_stats(c->src.conn, uuid, &r->stats) ||
+				completed_stats(c->dst.conn, uuid, &r->stats);
+	}
 	if (!r->have_stats && out->have_last) {
 		r->stats = out->last;
 		r->have_stats = true;
@@ -239,7 +253,12 @@ static void print_json(const struct mig_ctx *c, const struct mig_report *r)
 		printf("\"%s\",", json_escape(r->message, esc, sizeof(esc)));
 	else
 		printf("null,");
-	printf("\"seconds\":%.3f,", r->seconds);
+	printf("\"seconds\":%.3f,\"aborted\":%s,\"timeout_hit\":%s,"
+	       "\"postcopy_started\":%s,\"suspended_by_timeout\":%s,",
+	       r->seconds, r->aborted ? "true" : "false",
+	       r->timeout_hit ? "true" : "false",
+	       r->postcopy_started ? "true" : "false",
+	       r->suspended ? "true" : "false");
 	if (r->have_stats) {
 		mig_stats_json(&r->stats, stats, sizeof(stats));
 		printf("\"stats\":{%s},\"downtime_ms\":", stats);

@@ -27,6 +27,7 @@ struct mig_report {
 	bool have_stats;
 	struct mig_stats stats; /* completed job (or the last sample) */
 	double seconds;
+	bool aborted, timeout_hit, postcopy_started, suspended;
 };
 
 /* Check the outcome and fill @r (exit code, message, figures). */

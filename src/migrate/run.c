@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "plan.h"
 #include "run.h"
 #include "util.h"
@@ -230,7 +231,9 @@ static void sample(struct mig_ctx *c, struct mig_outcome *out,
 		mig_stats_from_params(&out->last, type, params, nparams);
 		out->have_last = true;
 		maybe_postcopy(c, out, &out->last, v);
-		view_show(v, &out->last, t);
+		/* Nothing to show while QEMU is still being set up. */
+		if (out->last.data_total)
+			view_show(v, &out->last, t);
 	}
 	virTypedParamsFree(params, nparams);
 }
@@ -263,6 +266,7 @@ static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
 int mig_run(struct mig_ctx *c, struct mig_outcome *out)
 {
 	struct job j = { .c = c, .main_thread = pthread_self() };
+	struct mig_job_watch w;
 	struct ms_error e;
 	pthread_t th;
 	int r;
@@ -275,7 +279,9 @@ int mig_run(struct mig_ctx *c, struct mig_outcome *out)
 		snprintf(out->error, sizeof(out->error), "%s", e.msg);
 		return -1;
 	}
+	mig_job_watch_start(&w, c->src.conn, c->dom);
 	if ((r = pthread_create(&th, NULL, migrate_thread, &j)) != 0) {
+		mig_job_watch_finish(&w, 0, &out->completed);
 		virTypedParamsFree(j.params, j.nparams);
 		out->rc = -1;
 		snprintf(out->error, sizeof(out->error),
@@ -287,5 +293,8 @@ int mig_run(struct mig_ctx *c, struct mig_outcome *out)
 	virTypedParamsFree(j.params, j.nparams);
 	out->rc = j.rc;
 	memcpy(out->error, j.error, sizeof(out->error));
+	/* The event may trail the API's return by a moment. */
+	out->have_completed = mig_job_watch_finish(&w, j.rc == 0 ? 2000 : 0,
+						   &out->completed);
 	return out->rc;
 }

@@ -26,6 +26,8 @@ struct mig_outcome {
 	bool suspended;         /* --timeout-suspend paused the guest */
 	bool have_last;
 	struct mig_stats last;  /* last sample while running */
+	bool have_completed;
+	struct mig_stats completed; /* from the JOB_COMPLETED event */
 	double seconds;         /* wall time of the migration call */
 };
 
