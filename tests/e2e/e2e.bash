@@ -79,7 +79,7 @@ sanitizer_reports() {
 	local f bad=0
 	for f in "$1"/log/*-sidecar.log; do
 		[ -f "$f" ] || continue
-		if grep -Eq 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$f"; then
+		if grep -Eq 'ERROR: [A-Za-z]+Sanitizer|Sanitizer has encountered a fatal error|Sanitizer:DEADLYSIGNAL|runtime error:' "$f"; then
 			echo "sanitizer report in $f:" >&2
 			cat "$f" >&2
 			bad=1
