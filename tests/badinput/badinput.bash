@@ -16,7 +16,7 @@
 
 BADINPUT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BADINPUT_CATALOGUE=${BADINPUT_CATALOGUE:-$BADINPUT_DIR/catalogue}
-BADINPUT_TIMEOUT=${BADINPUT_TIMEOUT:-30}
+BADINPUT_TIMEOUT=${BADINPUT_TIMEOUT:-20}
 
 # Print the rows of @group as one line each: id<US>needs<US>setup<US>run<US>
 # exit<US>error<US>match<US>check (unit separator: no field contains it).
