@@ -96,6 +96,7 @@ in_guest() {
 @test "guest: QEMU (svirt_t) sends data through relay sockets labelled svirt_socket_t" {
 	in_guest hv-flow-qemu
 	in_guest hv-flow-nbd
+	in_guest hv-flow-chained
 }
 
 @test "guest: libvirtd (virtd_t) sends data through the driver channel" {

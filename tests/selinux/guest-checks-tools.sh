@@ -90,6 +90,10 @@ check_relay_layout() {
 		"$("$SC" filecon "$SRC/test-sock-qemu" 2>&1)" "$SRC/test-sock-qemu file"
 	check_flow hv-flow-qemu as_qemu "$SRC/test-sock-qemu"
 	check_flow hv-flow-nbd as_qemu "$SRC/test-sock-nbd"
+	# Relays chained (one directory per pod, bridged): a relay connects
+	# to another relay's svirt_socket_t socket.
+	start_relay relay-chain --listen "$SRC/chain" --connect "$SRC/test-sock-qemu" \
+		--context "$HV_CTX" && check_flow hv-flow-chained as_qemu "$SRC/chain"
 
 	start_relay relay-layout-driver --layout "$LAYOUT" --channels driver \
 		--listen-dir "$SRC" --connect-dir /run/libvirt || return
