@@ -11,10 +11,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,9 +28,11 @@
 #include "sockpath.h"
 #include "util.h"
 
-/* What sock_connect_path and sock_unlink_if_ours make once sandboxed. */
+/* What sock_connect_path and sock_unlink_if_ours make once sandboxed
+ * (the latter asks sock_diag over netlink: sendto, recvfrom). */
 SANDBOX_SYSCALLS(__NR_socket, __NR_connect, __NR_close, __NR_fstat,
-		 __NR_newfstatat, __NR_unlinkat, __NR_getsockopt);
+		 __NR_newfstatat, __NR_unlinkat, __NR_getsockopt, __NR_openat,
+		 __NR_sendto, __NR_recvfrom);
 
 /* Listening sockets this process created: sock_unlink_if_ours removes a
  * path only if its inode is still the one recorded here for the fd. */
@@ -308,25 +315,79 @@ int sock_listen_path(const char *path, const struct sock_listen_opts *o,
 	return bind_listen(dirfd, name, path, o, e);
 }
 
+/* The file a listening socket @fd is bound to, as the kernel knows it
+ * (sock_diag, UDIAG_SHOW_VFS): for sockets this process did not create,
+ * such as ones passed by socket activation. */
+static int bound_file_of(int fd, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = AF_UNIX, .udiag_show = UDIAG_SHOW_VFS,
+		       .udiag_cookie = { (unsigned)-1, (unsigned)-1 } },
+	};
+	union {
+		struct nlmsghdr h;
+		char buf[1024];
+	} resp;
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return -1;
+	req.r.udiag_ino = (unsigned)st.st_ino;
+	_cleanup_fd_ int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0 || send(nl, &req, sizeof(req), 0) < 0)
+		return -1;
+	ssize_t n = recv(nl, &resp, sizeof(resp), 0);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct unix_diag_msg)) ||
+	    !NLMSG_OK(&resp.h, (size_t)n) || resp.h.nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return -1;
+	struct unix_diag_msg *m = NLMSG_DATA(&resp.h);
+	struct rtattr *a = (struct rtattr *)(m + 1);
+	int len = (int)resp.h.nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type != UNIX_DIAG_VFS || RTA_PAYLOAD(a) < sizeof(struct unix_diag_vfs))
+			continue;
+		struct unix_diag_vfs v;
+		memcpy(&v, RTA_DATA(a), sizeof(v));
+		/* The kernel's internal dev_t: major in the top 12 bits. */
+		*dev = makedev(v.udiag_vfs_dev >> 20, v.udiag_vfs_dev & 0xfffff);
+		*ino = v.udiag_vfs_ino;
+		return 0;
+	}
+	return -1;
+}
+
+/* The inode @fd was bound to: recorded at creation, else from the kernel. */
+static int identity_of(int fd, dev_t *dev, ino_t *ino)
+{
+	for (size_t i = 0; i < n_ours; i++)
+		if (ours[i].fd == fd) {
+			*dev = ours[i].dev;
+			*ino = ours[i].ino;
+			ours[i] = ours[--n_ours];
+			return 0;
+		}
+	return bound_file_of(fd, dev, ino);
+}
+
 void sock_unlink_if_ours(const char *path, int fd)
 {
 	char dir[SOCKPATH_MAX + 2];
 	struct stat st;
+	dev_t dev;
+	ino_t ino;
 
-	if (!path || sockpath_check(path, NULL) < 0)
+	if (!path || sockpath_check(path, NULL) < 0 || identity_of(fd, &dev, &ino) < 0)
 		return;
-	for (size_t i = 0; i < n_ours; i++) {
-		if (ours[i].fd != fd)
-			continue;
-		const char *name = split_path(path, dir, sizeof(dir));
-		_cleanup_fd_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dirfd >= 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISSOCK(st.st_mode) && st.st_ino == ours[i].ino &&
-		    st.st_dev == ours[i].dev)
-			unlinkat(dirfd, name, 0);
-		ours[i] = ours[--n_ours];
-		return;
-	}
+	const char *name = split_path(path, dir, sizeof(dir));
+	_cleanup_fd_ int dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd >= 0 && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_ino == ino && st.st_dev == dev)
+		unlinkat(dirfd, name, 0);
 }
 
 static int connect_error(const char *path, struct ms_error *e)

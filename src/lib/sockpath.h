@@ -46,7 +46,9 @@ int sock_listen_path(const char *path, const struct sock_listen_opts *o,
 		     struct ms_error *e);
 
 /* Remove the socket file we created at @path, but only if it is still the
- * same inode as @fd's (never unlink a successor's socket). */
+ * same inode as @fd's (never unlink a successor's socket). Works for
+ * sockets created by sock_listen_path and, through the kernel's sock_diag,
+ * for listening sockets passed in (socket activation). */
 void sock_unlink_if_ours(const char *path, int fd);
 
 /* Connect a SOCK_STREAM socket to @path. @context labels the new socket

@@ -280,10 +280,34 @@ TEST(unlink_only_our_inode)
 	close(fd);
 	unlink(path);
 
-	/* An fd we never created: nothing is removed. */
+	/* An fd that is not a socket: nothing is removed. */
 	CHECK(raw_socket_at(path, 0) == 0);
 	sock_unlink_if_ours(path, 0);
 	CHECK(S_ISSOCK(lmode(path)));
+	unlink(path);
+}
+
+/* A socket this process did not create with sock_listen_path (as one
+ * passed by socket activation): the kernel says which file it is bound to. */
+TEST(unlink_inherited_socket)
+{
+	int fd = raw_socket_at(at("inh.sock"), 1);
+
+	CHECK(fd >= 0);
+	sock_unlink_if_ours(path, fd);
+	CHECK(lmode(path) == 0);
+	close(fd);
+
+	/* Replaced by a successor meanwhile: the successor's file stays. */
+	fd = raw_socket_at(path, 1);
+	CHECK(fd >= 0);
+	CHECK(unlink(path) == 0);
+	int succ = raw_socket_at(path, 1);
+	CHECK(succ >= 0);
+	sock_unlink_if_ours(path, fd);
+	CHECK(S_ISSOCK(lmode(path)));
+	close(fd);
+	close(succ);
 	unlink(path);
 }
 
@@ -374,6 +398,7 @@ int main(void)
 	RUN(unwritable_directory);
 	RUN(mode_and_owner_are_applied);
 	RUN(unlink_only_our_inode);
+	RUN(unlink_inherited_socket);
 	RUN(long_name_fallback);
 	RUN(relative_path);
 	RUN(connect_path);
