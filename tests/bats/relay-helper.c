@@ -159,6 +159,8 @@ static int duplex(int fd, const char *file)
 		}
 	}
 	fflush(stdout);
+	close(src);
+	close(fd);
 	return 0;
 }
 
@@ -222,6 +224,8 @@ static void serve_banner(int lfd)
 		fail("shutdown");
 	size_t len = read_to_eof(c, &buf);
 	printf("%.*s\n", (int)len, buf);
+	free(buf);
+	close(c);
 }
 
 static void serve_order(int lfd, int n)
@@ -291,6 +295,8 @@ static int client_halfclose_up(const char *path)
 		fail("shutdown");
 	size_t len = read_to_eof(fd, &buf);
 	printf("%.*s\n", (int)len, buf);
+	free(buf);
+	close(fd);
 	return 0;
 }
 
@@ -301,10 +307,13 @@ static int client_halfclose_down(const char *path)
 	size_t len = read_to_eof(fd, &buf);
 
 	printf("%.*s", (int)len, buf);
+	free(buf);
 	write_all(fd, "pong", 4);
 	shutdown(fd, SHUT_WR);
 	/* Wait for the relay to pass our EOF on and close. */
 	len = read_to_eof(fd, &buf);
+	free(buf);
+	close(fd);
 	return len == 0 ? 0 : 1;
 }
 
@@ -321,6 +330,7 @@ static int client_burst(const char *path, int n)
 	}
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+	free(fds);
 	return 0;
 }
 
@@ -360,6 +370,7 @@ static int client_many(const char *path, int n)
 	}
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+	free(fds);
 	printf("%d connections, %d mismatched\n", n, bad);
 	return bad ? 1 : 0;
 }
