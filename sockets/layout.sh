@@ -5,6 +5,10 @@
 # Example: qemu_sock="$dir/$(layout_get qemu name)"
 # FILE defaults to $MIGSOCK_LAYOUT, else the layout next to this script.
 
+# Read lines the way src/lib/layout.c does: '#' starts a comment anywhere
+# on a line, and a carriage return counts as a blank.
+_LAYOUT_AWK_CLEAN='{ gsub(/\r/, " "); sub(/#.*/, "") }'
+
 layout_file_default() {
 	if [ -n "${MIGSOCK_LAYOUT:-}" ]; then
 		printf '%s\n' "$MIGSOCK_LAYOUT"
@@ -22,7 +26,7 @@ layout_get() {
 	*) echo "layout_get: unknown field '$2' (use name, mode or context)" >&2; return 2 ;;
 	esac
 	_lg_val=$(awk -v ch="$1" -v col="$_lg_col" \
-		'$1 !~ /^#/ && $1 == ch { print $col; exit }' "$_lg_file") || return 3
+		"$_LAYOUT_AWK_CLEAN"' NF && $1 == ch { print $col; exit }' "$_lg_file") || return 3
 	if [ -z "$_lg_val" ]; then
 		echo "layout_get: no channel '$1' in $_lg_file" >&2
 		return 3
@@ -31,5 +35,5 @@ layout_get() {
 }
 
 layout_channels() {
-	awk '$1 !~ /^#/ && NF { print $1 }' "${1:-$(layout_file_default)}"
+	awk "$_LAYOUT_AWK_CLEAN"' NF { print $1 }' "${1:-$(layout_file_default)}"
 }

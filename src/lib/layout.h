@@ -2,8 +2,8 @@
  * layout.h - the socket layout of a migration (sockets/migration.layout):
  * for each channel its socket name, mode and SELinux context.
  *
- * Format, one channel per line, '#' starts a comment, fields separated by
- * blanks:
+ * Format, one channel per line, '#' starts a comment (anywhere on a line),
+ * fields separated by blanks (space, tab, carriage return):
  *     CHANNEL  SOCKET-NAME  MODE  CONTEXT
  *     qemu     test-sock-qemu  0660  system_u:object_r:svirt_socket_t:s0
  * CHANNEL: [a-z0-9_-]{1,31}, unique. SOCKET-NAME: a file name (no '/',

@@ -61,15 +61,16 @@ agree_on_every_channel() {
 	[ "${#lines[@]}" -eq 3 ]
 }
 
-@test "layout: shell and C agree on a layout with tabs, comments, '-' and short modes" {
+@test "layout: shell and C agree on a layout with tabs, CRLF, comments anywhere, '-' and short modes" {
 	printf '%s\n' "# a comment line" "" \
 		"alpha	sock-a	0600	-   # trailing comment" \
 		"   beta  sock-b  640  system_u:object_r:svirt_socket_t:s0:c1,c2" \
-		"g-3_x sock.c 7 -" >"$d/x.layout"
+		"g-3_x sock.c 7 -" "crlf  sock-d  0660  -"$'\r' \
+		"hash  sock-e  0600  system_u:object_r:svirt_socket_t:s0#comment" >"$d/x.layout"
 	run agree_on_every_channel "$d/x.layout"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 3 ]
+	[ "${#lines[@]}" -eq 5 ]
 }
 
 @test "layout: a malformed file is refused as FILE:LINE: reason, exit 3" {
