@@ -129,6 +129,16 @@ ctr_pid() {
 	[ "$status" -ne 0 ]
 	run vsh dst dominfo lonely
 	[ "$status" -ne 0 ]
+	# The relays in the sidecars run sandboxed: no capabilities, seccomp.
+	local ctr st
+	for ctr in "$SRC_SIDECAR_CTR" "$DST_SIDECAR_CTR"; do
+		# shellcheck disable=SC2016 # expands in the sidecar
+		st=$(runc --root "$RUNC_ROOT" exec "$ctr" sh -c \
+			'cat /proc/$(pidof migsock-relay)/status')
+		grep -Eq '^CapEff:[[:space:]]+0+$' <<<"$st"
+		grep -Eq '^Seccomp:[[:space:]]+2$' <<<"$st"
+		grep -Eq '^NoNewPrivs:[[:space:]]+1$' <<<"$st"
+	done
 	# The daemons run from the host's read-only /usr and /etc.
 	run pod_exec src touch /usr/migsock-rw-test
 	[ "$status" -ne 0 ]
