@@ -115,6 +115,7 @@ struct verdict {
 	uint64_t bytes;
 	uint64_t bad_offset;
 	uint64_t cpu_ns; /* the server thread's CPU time for this stream */
+	uint64_t reads;  /* read() calls that returned data */
 };
 
 #define HOLD_ACK 0x4b434148u
@@ -468,6 +469,7 @@ static void serve_sink(int fd, uint64_t bytes)
 		if (v.bad_offset == UINT64_MAX)
 			v.bad_offset = pattern_mismatch(buf, (size_t)n, v.bytes);
 		v.bytes += (uint64_t)n;
+		v.reads++;
 	}
 	v.cpu_ns = thread_cpu_ns() - cpu0;
 	if (write_all(fd, &v, sizeof(v)) == 0)
@@ -694,7 +696,7 @@ struct stream_job {
 	pthread_barrier_t *start;
 	struct ms_error err;
 	int failed;
-	uint64_t client_cpu_ns, server_cpu_ns;
+	uint64_t client_cpu_ns, server_cpu_ns, server_reads;
 };
 
 /* Send @bytes of the pattern, flipping one byte at @corrupt_at (the smoke
@@ -740,6 +742,7 @@ static int send_stream(struct stream_job *j)
 			       ": the path between client and server altered the stream",
 			       v.bad_offset);
 	j->server_cpu_ns = v.cpu_ns;
+	j->server_reads = v.reads;
 	return 0;
 }
 
@@ -802,7 +805,7 @@ static void print_stream_result(const struct opts *o, uint64_t total,
 				double secs, struct tree_usage t0,
 				struct tree_usage t1, const struct stream_job *jobs)
 {
-	uint64_t client_ns = 0, server_ns = 0;
+	uint64_t client_ns = 0, server_ns = 0, reads = 0;
 	double gb = (double)total / 1e9;
 	double stat_s = ticks_to_s(t1.ticks - t0.ticks);
 	double cpu_s = t1.cpu_ns ? (double)(t1.cpu_ns - t0.cpu_ns) / 1e9 : stat_s;
@@ -820,10 +823,13 @@ static void print_stream_result(const struct opts *o, uint64_t total,
 	for (unsigned i = 0; i < o->streams; i++) {
 		client_ns += jobs[i].client_cpu_ns;
 		server_ns += jobs[i].server_cpu_ns;
+		reads += jobs[i].server_reads;
 	}
 	printf(" client_cpu_s_per_gb=%.4f", (double)client_ns / 1e9 / gb);
 	if (!o->down)
-		printf(" server_cpu_s_per_gb=%.4f", (double)server_ns / 1e9 / gb);
+		printf(" server_cpu_s_per_gb=%.4f server_kib_per_read=%.1f",
+		       (double)server_ns / 1e9 / gb,
+		       reads ? (double)total / 1024 / (double)reads : 0);
 	printf("\n");
 }
 
@@ -1120,12 +1126,13 @@ static bool rec_value(const struct rec *rc, const char *key, double *v)
 	return false;
 }
 
-/* Median (and min, max) of @key over the runs of @cas/@test; NAN if none. */
 struct stat3 {
 	double med, min, max;
 	int n;
 };
 
+/* Median (and min, max) of @key over the runs of @cas/@test; med is NAN
+ * when there is none. */
 static struct stat3 stat_of(const struct results *r, const char *cas,
 			    const char *test, const char *key)
 {
