@@ -236,6 +236,56 @@ echo_upstream() {
 	[ ! -e "$d/sock" ]
 }
 
+@test "relay-cli: socket activation with --layout matches fds by LISTEN_FDNAMES" {
+	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
+	mkdir "$d/b"
+	echo_upstream "$d/b/test-sock-qemu"
+	echo_upstream "$d/b/test-sock-nbd"
+	# Passed sockets named by channel (qemu) and by socket name (nbd).
+	systemd-socket-activate -l "$d/q" -l "$d/n" --fdname=qemu:test-sock-nbd \
+		"$RELAY" --layout "$TOP/sockets/migration.layout" --connect-dir "$d/b" \
+		>/dev/null 2>>"$d/relay.log" 3>&- &
+	pids+=($!)
+	for _ in $(seq 50); do [ -S "$d/n" ] && break; sleep 0.1; done
+	run socat -t 5 - "UNIX-CONNECT:$d/q" <<<"to qemu"
+	[ "$output" = "to qemu" ]
+	run socat -t 5 - "UNIX-CONNECT:$d/n" <<<"to nbd"
+	[ "$output" = "to nbd" ]
+	wait_grep "$d/relay.log" "conn [0-9]* qemu: .*closed"
+	wait_grep "$d/relay.log" "conn [0-9]* nbd: .*closed"
+}
+
+# --- limits ------------------------------------------------------------------
+
+@test "relay-cli: --max-conns refuses the connection beyond the limit" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --max-conns 2
+	sleep 30 | socat - "UNIX-CONNECT:$d/l" >/dev/null 3>&- &
+	pids+=($!)
+	sleep 30 | socat - "UNIX-CONNECT:$d/l" >/dev/null 3>&- &
+	pids+=($!)
+	sleep 0.5
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"third"
+	[ -z "$output" ]
+	wait_grep "$d/relay.log" "--max-conns 2 reached"
+}
+
+@test "relay-cli: out of file descriptors, clients are refused and the relay recovers" {
+	echo_upstream "$d/up"
+	# Few descriptors (hard limit too, so the relay cannot raise it).
+	prlimit --nofile=40:40 "$MIGSOCK_BIN/migsock-relay" --ready-fd 9 \
+		--listen "$d/l" --connect "$d/up" 9>"$d/ready" 2>>"$d/relay.log" 3>&- &
+	rpid=$!
+	pids+=("$rpid")
+	for _ in $(seq 100); do [ -s "$d/ready" ] && break; sleep 0.1; done
+	run "$HELPER" client "$d/l" many 40
+	[ "$status" -ne 0 ]
+	wait_grep "$d/relay.log" "out of file descriptors\\|Too many open files"
+	# Once those are gone, the relay serves again.
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"recovered"
+	[ "$output" = "recovered" ]
+}
+
 # --- command line --------------------------------------------------------------
 
 @test "relay-cli: --help lists every option" {
