@@ -138,10 +138,11 @@ static int connect_op(int s, const struct sockaddr *sa, socklen_t l)
 	return connect(s, sa, l);
 }
 
-/* Does anything accept at @name in @dirfd? 1 live, 0 stale, -1 unknown. */
+/* Does anything accept at @name in @dirfd? 1 live, 0 stale, -1 unknown.
+ * Nonblocking: a listener with a full queue must not hang us (EAGAIN). */
 static int socket_is_live(int dirfd, const char *name)
 {
-	_cleanup_fd_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_fd_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (s < 0)
 		return -1;
@@ -361,17 +362,24 @@ static int bound_file_of(int fd, dev_t *dev, ino_t *ino)
 	return -1;
 }
 
-/* The inode @fd was bound to: recorded at creation, else from the kernel. */
+/* The inode @fd is bound to: the kernel's answer when it gives one (it
+ * cannot be fooled by a reused fd number), else what we recorded when we
+ * created it (kernels without sock_diag for AF_UNIX). */
 static int identity_of(int fd, dev_t *dev, ino_t *ino)
 {
+	int r = bound_file_of(fd, dev, ino);
+
 	for (size_t i = 0; i < n_ours; i++)
 		if (ours[i].fd == fd) {
-			*dev = ours[i].dev;
-			*ino = ours[i].ino;
+			if (r < 0) {
+				*dev = ours[i].dev;
+				*ino = ours[i].ino;
+				r = 0;
+			}
 			ours[i] = ours[--n_ours];
-			return 0;
+			break;
 		}
-	return bound_file_of(fd, dev, ino);
+	return r;
 }
 
 void sock_unlink_if_ours(const char *path, int fd)

@@ -145,6 +145,32 @@ TEST(live_socket_is_not_clobbered)
 	unlink(path);
 }
 
+/* A listener that never accepts and whose queue is full is still live,
+ * and finding that out must not block. */
+TEST(full_queue_is_live)
+{
+	struct ms_error e = { 0 };
+	struct sockaddr_un sa;
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int c[4];
+
+	set_sun(&sa, at("full.sock"));
+	CHECK(bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK(listen(l, 0) == 0);
+	for (int i = 0; i < 4; i++) {
+		c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		connect(c[i], (struct sockaddr *)&sa, sizeof(sa));
+	}
+	alarm(10);
+	CHECK(sock_listen_path(path, &plain, &e) == -1);
+	alarm(0);
+	CHECK(strstr(e.msg, "already accepts") != NULL);
+	for (int i = 0; i < 4; i++)
+		close(c[i]);
+	close(l);
+	unlink(path);
+}
+
 TEST(other_files_are_not_clobbered)
 {
 	struct ms_error e = { 0 };
@@ -391,6 +417,7 @@ int main(void)
 	RUN(creates_listening_socket);
 	RUN(stale_socket_is_replaced);
 	RUN(live_socket_is_not_clobbered);
+	RUN(full_queue_is_live);
 	RUN(other_files_are_not_clobbered);
 	RUN(final_symlink_is_not_followed);
 	RUN(symlinked_parent_is_refused);
