@@ -112,8 +112,13 @@ static int op_at(addr_op op, int sock, int dirfd, const char *name)
 			 dirfd, name);
 
 	if (n > 0 && (size_t)n < sizeof(sa.sun_path) &&
-	    faccessat(AT_FDCWD, "/proc/self/fd", F_OK, 0) == 0)
-		return op(sock, (struct sockaddr *)&sa, sizeof(sa));
+	    faccessat(AT_FDCWD, "/proc/self/fd", F_OK, 0) == 0) {
+		int r = op(sock, (struct sockaddr *)&sa, sizeof(sa));
+		/* A security policy may refuse the walk through /proc while
+		 * allowing the directory itself: then try the other way. */
+		if (r == 0 || (errno != EACCES && errno != EPERM))
+			return r;
+	}
 
 	/* Fallback: the name alone, from inside the directory. */
 	_cleanup_fd_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
