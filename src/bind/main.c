@@ -18,47 +18,15 @@
 #include "notify.h"
 #include "peer.h"
 #include "sockpath.h"
+#include "help-bind.h"
 
 #ifndef MIGSOCK_VERSION
 #define MIGSOCK_VERSION "0.1"
 #endif
 
-static const char usage[] =
-"Usage: migsock-bind [options] PATH -- PROGRAM [ARGS...]\n"
-"       migsock-bind [options] --layout FILE --dir DIR --channel NAME\n"
-"                    -- PROGRAM [ARGS...]\n"
-"\n"
-"Create a listening UNIX socket at PATH (or DIR/ the channel's socket name\n"
-"from a socket layout) and exec PROGRAM with it as fd 3, passed by the\n"
-"systemd socket-activation protocol: LISTEN_FDS=1, LISTEN_PID, and\n"
-"LISTEN_FDNAMES. A stale socket at PATH is replaced; a live socket, a\n"
-"symlink or any other file is refused. PROGRAM removes the socket when it\n"
-"is done with it.\n"
-"\n"
-"Options:\n"
-"  --context CTX        SELinux context of the socket (default: the\n"
-"                       layout's; none without a layout)\n"
-"  --require-label      fail (exit 5) instead of a notice when the socket\n"
-"                       cannot be labelled (SELinux disabled)\n"
-"  --mode OCTAL         mode of the socket file (default: the layout's,\n"
-"                       else as the umask makes it)\n"
-"  --owner UID[:GID]    owner of the socket file (numbers or names)\n"
-"  --backlog N          listen() backlog (default: SOMAXCONN)\n"
-"  --name FDNAME        LISTEN_FDNAMES entry (default: the channel name\n"
-"                       with a layout, else the socket's file name if it\n"
-"                       has at most 63 bytes and no ':', else \"unknown\")\n"
-"  --nonblock           pass the socket in non-blocking mode (default:\n"
-"                       blocking, as systemd does)\n"
-"  --layout FILE        socket layout (default: $MIGSOCK_LAYOUT, else\n"
-"                       " LAYOUT_DEFAULT_PATH ")\n"
-"  --dir DIR            directory for the layout's socket\n"
-"  --channel NAME       the layout channel to create (e.g. qemu)\n"
-"  -h, --help           this text\n"
-"  --version            the version\n"
-"\n"
-"Exit: PROGRAM's status once exec'd; otherwise 2 bad command line, 3 bad\n"
-"layout file, 4 socket path refused, 5 SELinux context refused, 111\n"
-"system error, 126 PROGRAM could not be run, 127 PROGRAM not found.\n";
+/* The text is man/migsock-bind.1.scd, rendered by man/scd2help at build
+ * time (man/man.mk): edit the man page, not this file. */
+static const char usage[] = MIGSOCK_HELP;
 
 enum {
 	OPT_CONTEXT = 256, OPT_REQUIRE_LABEL, OPT_MODE, OPT_OWNER, OPT_BACKLOG,

@@ -19,29 +19,16 @@
 
 #include "log.h"
 #include "sockpath.h"
+#include "help-probe.h"
 #include "util.h"
 
 #ifndef MIGSOCK_VERSION
 #define MIGSOCK_VERSION "0.1"
 #endif
 
-static const char usage[] =
-"Usage: migsock-probe [--timeout SEC] [--quiet] PATH\n"
-"\n"
-"Exit 0 if something accepts connections at the UNIX socket PATH. Otherwise\n"
-"print one line saying why (no such file, not a socket, connection refused:\n"
-"a stale socket, permission denied, timeout) and exit 1. The connection is\n"
-"closed right away without sending anything.\n"
-"\n"
-"Options:\n"
-"  --timeout SEC   give up after SEC seconds (decimals allowed; default 5)\n"
-"                  while the listener's queue is full\n"
-"  -q, --quiet     no message, only the exit status\n"
-"  -h, --help      this text\n"
-"  --version       the version\n"
-"\n"
-"Exit: 0 accepting, 1 not accepting, 2 bad command line, 4 path refused\n"
-"(too long, not a file name), 111 system error.\n";
+/* The text is man/migsock-probe.1.scd, rendered by man/scd2help at build
+ * time (man/man.mk): edit the man page, not this file. */
+static const char usage[] = MIGSOCK_HELP;
 
 enum { OPT_TIMEOUT = 256, OPT_VERSION };
 
