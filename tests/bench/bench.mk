@@ -6,9 +6,12 @@ MSBENCH := $(BUILDDIR)/bench/msbench
 BENCH_DEPS = $(MSBENCH) $(filter %/migsock-relay,$(BINS))
 BENCH_ENV = MSBENCH=$(abspath $(MSBENCH)) MIGSOCK_BIN=$(abspath $(BUILDDIR)/bin)
 
-$(MSBENCH): tests/bench/msbench.c $(LIBA) $(wildcard src/lib/*.h)
+MSBENCH_SRCS := tests/bench/msbench.c tests/bench/report.c
+
+$(MSBENCH): $(MSBENCH_SRCS) tests/bench/msbench.h $(LIBA) $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -pthread $(ALL_LDFLAGS) -o $@ $< $(LIBA) -pthread
+	$(CC) $(ALL_CFLAGS) -Itests/bench -pthread $(ALL_LDFLAGS) -o $@ \
+		$(MSBENCH_SRCS) $(LIBA) -pthread
 
 .PHONY: bench-tool bench-smoke bench-smoke-run
 bench-tool: $(MSBENCH)
