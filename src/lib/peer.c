@@ -159,11 +159,11 @@ int peer_parse_owner(const char *spec, uid_t *uid, gid_t *gid, struct ms_error *
 	user[ulen] = '\0';
 	if (lookup_uid(user, uid) < 0)
 		return ms_fail(e, MS_EXIT_USAGE,
-			       "unknown user '%s' in owner: give a uid number or an existing user name",
+			       "unknown user '%s': give a uid number or an existing user name",
 			       user);
 	if (colon && lookup_gid(colon + 1, gid) < 0)
 		return ms_fail(e, MS_EXIT_USAGE,
-			       "unknown group '%.64s' in owner: give a gid number or an existing group name",
+			       "unknown group '%.64s': give a gid number or an existing group name",
 			       colon + 1);
 	return 0;
 }
