@@ -20,7 +20,7 @@
 #define MAX_CASES 8
 
 struct rec {
-	char cas[32], test[16];
+	char cas[32], test[16], verify[16];
 	char key[MAX_KV][24];
 	double val[MAX_KV];
 	int nkv;
@@ -79,6 +79,8 @@ static void parse_rec(char *line, struct rec *rc)
 			snprintf(rc->cas, sizeof(rc->cas), "%s", eq + 1);
 		else if (strcmp(tok, "test") == 0)
 			snprintf(rc->test, sizeof(rc->test), "%s", eq + 1);
+		else if (strcmp(tok, "verify") == 0)
+			snprintf(rc->verify, sizeof(rc->verify), "%s", eq + 1);
 		else if (rc->nkv < MAX_KV) {
 			snprintf(rc->key[rc->nkv], sizeof(rc->key[0]), "%s", tok);
 			rc->val[rc->nkv++] = strtod(eq + 1, NULL);
@@ -188,6 +190,8 @@ static void print_params(const struct results *r)
 		if (strcmp(r->recs[i].test, "stream") == 0 &&
 		    rec_value(&r->recs[i], "bytes", &v)) {
 			printf(" One stream: %.2f GiB.", v / (1 << 30));
+			if (strcmp(r->recs[i].verify, "sampled") == 0)
+				printf(" Stream bytes checked by sample (8 B per 4 KiB).");
 			break;
 		}
 	for (size_t i = 0; i < r->n; i++)

@@ -66,6 +66,16 @@ value_of() {
 	[[ "$output" != *gbps=* ]]
 }
 
+@test "sampled checking catches a flipped byte on a 4 KiB boundary" {
+	run "$MSBENCH" stream --connect "$dir/srv.sock" --bytes 64M --verify sampled \
+		--corrupt-at 33554436
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"wrong data at byte 33554436:"* ]]
+	run "$MSBENCH" stream --connect "$dir/srv.sock" --bytes 64M --verify sampled --down
+	[ "$status" -eq 0 ]
+	[ "$(value_of verify)" = sampled ]
+}
+
 @test "round trips are echoed exactly and give percentiles" {
 	run "$MSBENCH" rr --connect "$dir/srv.sock" --count 500 --size 64
 	[ "$status" -eq 0 ]
