@@ -623,6 +623,7 @@ struct opts {
 	unsigned streams;
 	size_t chunk;
 	bool down, sampled;
+	int sndbuf;
 	pid_t pid;
 	uint64_t corrupt_at;
 	unsigned count, size, conns;
@@ -665,12 +666,14 @@ static noreturn void usage(int code)
 		"usage: msbench server --listen PATH\n"
 		"       msbench stream --connect PATH [--bytes N] [--streams K] [--chunk N]\n"
 		"                      [--down] [--verify full|sampled] [--pid PID]\n"
-		"                      [--corrupt-at OFFSET]\n"
+		"                      [--sndbuf N] [--corrupt-at OFFSET]\n"
 		"       msbench rr     --connect PATH [--count N] [--size N] [--pid PID]\n"
 		"       msbench hold   --connect PATH [--conns N] [--pid PID]\n"
 		"       msbench wait   --connect PATH [--timeout SECONDS]\n"
 		"       msbench report RESULTS-FILE\n"
-		"Sizes take K, M, G suffixes (powers of 1024). --pid: the forwarder\n"
+		"Sizes take K, M, G suffixes (powers of 1024). --sndbuf: SO_SNDBUF of\n"
+		"the client's sockets (on a UNIX stream socket the sender's buffer\n"
+		"bounds the bytes in flight). --pid: the forwarder\n"
 		"between client and server; its CPU time and memory, summed over its\n"
 		"descendants, are printed too.\n");
 	exit(code);
@@ -686,6 +689,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "chunk", required_argument, NULL, 'k' },
 		{ "down", no_argument, NULL, 'd' },
 		{ "verify", required_argument, NULL, 'v' },
+		{ "sndbuf", required_argument, NULL, 'B' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "corrupt-at", required_argument, NULL, 'x' },
 		{ "count", required_argument, NULL, 'n' },
@@ -709,6 +713,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'k': o->chunk = parse_size("--chunk", optarg); break;
 		case 'd': o->down = true; break;
 		case 'v': o->sampled = parse_verify(optarg); break;
+		case 'B': o->sndbuf = (int)parse_size("--sndbuf", optarg); break;
 		case 'p': o->pid = (pid_t)parse_size("--pid", optarg); break;
 		case 'x': o->corrupt_at = parse_size("--corrupt-at", optarg); break;
 		case 'n': o->count = (unsigned)parse_size("--count", optarg); break;
@@ -905,6 +910,9 @@ static int cmd_stream(const struct opts *o)
 					  per, 0, o->sampled ? HELLO_SAMPLED : 0, &e);
 		if (jobs[i].fd < 0)
 			die_err(&e);
+		if (o->sndbuf && setsockopt(jobs[i].fd, SOL_SOCKET, SO_SNDBUF, &o->sndbuf,
+					    sizeof(o->sndbuf)) < 0)
+			die_errno(MS_EXIT_SYS, "SO_SNDBUF %d", o->sndbuf);
 	}
 	pthread_barrier_init(&start, NULL, o->streams + 1);
 	for (unsigned i = 0; i < o->streams; i++)
