@@ -156,12 +156,13 @@ demo: deps
 # --- install ----------------------------------------------------------------
 INSTALL_EXTRA ?=
 UNINSTALL_EXTRA ?=
-install: all $(INSTALL_EXTRA)
+# $$ (second expansion): the fragments, included last, append to these.
+install: all $$(INSTALL_EXTRA)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 sockets/migration.layout sockets/layout.sh $(DESTDIR)$(DATADIR)/
 
-uninstall: $(UNINSTALL_EXTRA)
+uninstall: $$(UNINSTALL_EXTRA)
 	rm -f $(foreach c,$(CMDS),$(DESTDIR)$(BINDIR)/migsock-$(c))
 	rm -f $(DESTDIR)$(DATADIR)/migration.layout $(DESTDIR)$(DATADIR)/layout.sh
 	-rmdir $(DESTDIR)$(DATADIR)
