@@ -11,7 +11,7 @@
 #include "sandbox.h"
 
 SANDBOX_SYSCALLS(__NR_splice, __NR_pipe2, __NR_fcntl, __NR_read,
-		 __NR_write, __NR_shutdown, __NR_close);
+		 __NR_write, __NR_shutdown, __NR_close, __NR_recvfrom);
 
 #define COPY_BUF_SIZE (64 * 1024)
 /* Pipes start at the kernel's default; a direction that has filled its
@@ -133,6 +133,12 @@ static ssize_t fill(struct fwd *f, int src)
 		return n < 0 ? -errno : n;
 	}
 	if (f->pipe_r < 0) {
+		/* No pipe until there is a byte to move: idle connections
+		 * hold none. A peek tells data from EOF from nothing yet. */
+		char c;
+		n = recv(src, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
 		int r = open_pipe(f);
 		if (r < 0)
 			return r;

@@ -43,12 +43,21 @@ void relay_poll_listener(struct relay *r, struct relay_listener *l, bool on)
 		l->paused = !on;
 }
 
+/* A system call failed while setting up; out of descriptors has a fix. */
+static int setup_fail(struct ms_error *e, const char *what)
+{
+	if (errno == EMFILE || errno == ENFILE)
+		return ms_fail(e, MS_EXIT_SYS, "%s: %s: raise the descriptor limit (ulimit -n)",
+			       what, strerror(errno));
+	return ms_fail_errno(e, MS_EXIT_SYS, "%s", what);
+}
+
 static int make_timer(struct ms_error *e)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
 	if (fd < 0)
-		return ms_fail_errno(e, MS_EXIT_SYS, "timerfd_create");
+		return setup_fail(e, "timerfd_create");
 	return fd;
 }
 
@@ -56,9 +65,10 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 {
 	sigset_t mask;
 
+	r->sigfd = r->retry_fd = r->drain_fd = r->reserve_fd = -1;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0)
-		return ms_fail_errno(e, MS_EXIT_SYS, "epoll_create1");
+		return setup_fail(e, "epoll_create1");
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -66,7 +76,7 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 		return ms_fail_errno(e, MS_EXIT_SYS, "sigprocmask");
 	r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (r->sigfd < 0)
-		return ms_fail_errno(e, MS_EXIT_SYS, "signalfd");
+		return setup_fail(e, "signalfd");
 	if ((r->retry_fd = make_timer(e)) < 0 || (r->drain_fd = make_timer(e)) < 0)
 		return -1;
 	/* A spare descriptor: when accept() hits EMFILE, closing it lets us
@@ -80,6 +90,17 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 		if (add_fd(r, r->listeners[i].fd, EPOLLIN, &r->listeners[i].ev) < 0)
 			return ms_fail_errno(e, MS_EXIT_SYS, "epoll_ctl");
 	return 0;
+}
+
+void relay_loop_close(struct relay *r)
+{
+	int *fds[] = { &r->epfd, &r->sigfd, &r->retry_fd, &r->drain_fd, &r->reserve_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
 /* Out of descriptors: refuse one waiting client rather than leaving

@@ -3,6 +3,7 @@
  * zero-copy, in one sandboxed event loop. main() only wires the modules:
  * options (opts.c), sockets (setup.c), the loop (loop.c, conn.c, fwd.c). */
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,9 @@ int main(int argc, char *argv[])
 		printf("migsock-relay %s\n", MIGSOCK_VERSION);
 		return MS_EXIT_OK;
 	}
+	if (o.ready_fd >= 0 && fcntl(o.ready_fd, F_GETFD) < 0)
+		die(MS_EXIT_USAGE, "--ready-fd %d: not an open file descriptor: open it in the caller (e.g. %d>file)",
+		    o.ready_fd, o.ready_fd);
 	report_init(o.log_format);
 	raise_nofile();
 	init_pipe_budget();
@@ -83,6 +87,7 @@ int main(int argc, char *argv[])
 		die_err(&e);
 	so.disabled = o.no_sandbox;
 	if (relay_loop_init(&r, &e) < 0 || sandbox_enter(&so, &e) < 0) {
+		relay_loop_close(&r);
 		relay_close_listeners(&r);
 		die_err(&e);
 	}

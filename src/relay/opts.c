@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,20 @@ static int bad_value(struct ms_error *e, const char *opt, const char *val,
 	return ms_fail(e, MS_EXIT_USAGE, "--%s %s: expected %s", opt, val, want);
 }
 
+/* Name the option in a library error: "--allow-uid: unknown user ...". */
+static int prefix_error(struct ms_error *e, const char *opt, int rc)
+{
+	char msg[sizeof(e->msg)];
+
+	if (rc == 0 || !e)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	snprintf(e->msg, sizeof(e->msg), "%s: %.480s", opt, msg);
+	if (!e->code)
+		e->code = MS_EXIT_USAGE;
+	return -1;
+}
+
 static int set_option(struct relay_opts *o, int c, const char *arg,
 		      struct ms_error *e)
 {
@@ -159,11 +174,11 @@ static int set_option(struct relay_opts *o, int c, const char *arg,
 			return bad_value(e, "owner", arg, "UID[:GID], numbers or existing names");
 		break;
 	case OPT_ALLOW_UID:
-		return peer_allow_add_uids(&o->allow, arg, e);
+		return prefix_error(e, "--allow-uid", peer_allow_add_uids(&o->allow, arg, e));
 	case OPT_ALLOW_GID:
-		return peer_allow_add_gids(&o->allow, arg, e);
+		return prefix_error(e, "--allow-gid", peer_allow_add_gids(&o->allow, arg, e));
 	case OPT_ALLOW_CONTEXT:
-		return peer_allow_add_context(&o->allow, arg, e);
+		return prefix_error(e, "--allow-context", peer_allow_add_context(&o->allow, arg, e));
 	case OPT_READY_FD:
 		if (relay_parse_uint(arg, INT_MAX, &v) < 0)
 			return bad_value(e, "ready-fd", arg, "a file descriptor number");

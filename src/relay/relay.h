@@ -80,6 +80,9 @@ void relay_close_listeners(struct relay *r);
 /* loop.c */
 int relay_loop_init(struct relay *r, struct ms_error *e);
 int relay_run(struct relay *r);
+/* Close what relay_loop_init opened (frees descriptors on a failed start,
+ * so the sockets can still be removed). */
+void relay_loop_close(struct relay *r);
 void relay_poll_listener(struct relay *r, struct relay_listener *l, bool on);
 
 /* conn.c */

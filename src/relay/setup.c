@@ -99,8 +99,12 @@ static int check_contexts(const struct relay_opts *o, struct ms_error *e)
 static int setup_single(struct relay *r, const struct relay_opts *o, int nfds,
 			const int *fds, struct ms_error *e)
 {
-	if (sockpath_check(o->connect, e) < 0)
+	if (sockpath_check(o->connect, e) < 0) {
+		char msg[sizeof(e->msg)];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		snprintf(e->msg, sizeof(e->msg), "upstream %.490s", msg);
 		return -1;
+	}
 	struct relay_channel *ch = add_channel(r, base_name(o->connect),
 					       o->connect_context);
 	snprintf(ch->upstream, sizeof(ch->upstream), "%s", o->connect);
