@@ -178,7 +178,7 @@ static int set_option(struct relay_opts *o, int c, const char *arg,
 	case OPT_ALLOW_GID:
 		return prefix_error(e, "--allow-gid", peer_allow_add_gids(&o->allow, arg, e));
 	case OPT_ALLOW_CONTEXT:
-		return prefix_error(e, "--allow-context", peer_allow_add_context(&o->allow, arg, e));
+		return peer_allow_add_context(&o->allow, arg, e); /* names the context */
 	case OPT_READY_FD:
 		if (relay_parse_uint(arg, INT_MAX, &v) < 0)
 			return bad_value(e, "ready-fd", arg, "a file descriptor number");
