@@ -140,7 +140,10 @@ int main(int argc, char **argv)
 	virSetErrorFunc(NULL, quiet_virt_errors);
 	if (mig_events_start(&e) < 0)
 		die_err(&e);
-	if (mig_preflight(&c, &o, &e) < 0) {
+	mig_signals_interruptible(true); /* nothing started yet */
+	int pf = mig_preflight(&c, &o, &e);
+	mig_signals_interruptible(false);
+	if (pf < 0) {
 		close_all(&c);
 		die_err(&e);
 	}

@@ -119,9 +119,23 @@ static int check_stream_sock(const char *opt, const char *uri, bool verbose,
 	return 0;
 }
 
+/* The desturi's socket as the source daemon sees it must fit sun_path,
+ * even when this client checks the destination through --dest-connect. */
+static int check_desturi_length(const struct mig_opts *o, struct ms_error *e)
+{
+	char path[PATH_MAX];
+	struct ms_error ce;
+
+	if (mig_uri_unix_path(o->desturi, path, sizeof(path)) &&
+	    sockpath_check(path, &ce) < 0)
+		return ms_fail(e, PF, "--desturi: %s", ce.msg);
+	return 0;
+}
+
 static int check_paths(const struct mig_opts *o, struct ms_error *e)
 {
-	if (check_daemon_sock("source daemon (-c)", o->connect, e) < 0 ||
+	if (check_desturi_length(o, e) < 0 ||
+	    check_daemon_sock("source daemon (-c)", o->connect, e) < 0 ||
 	    check_daemon_sock("destination daemon", o->dest_connect ?
 			      o->dest_connect : o->desturi, e) < 0 ||
 	    check_stream_sock("--migrateuri", o->migrateuri, o->verbose, e) < 0 ||
@@ -373,6 +387,14 @@ static int check_dst_disk(const struct mig_ctx *c, const struct mig_disk *d,
 		if (stat(seen, &st) == 0)
 			return disk_ok(c->o, d, "exists");
 	}
+	/* libvirt pre-creates images in a pool for a full copy only. */
+	if (c->o->copy_inc)
+		return ms_fail(e, PF, "disk %s (%s) does not exist on the "
+			       "destination, and libvirt creates no image for "
+			       "--copy-storage-inc: create it there first "
+			       "(qemu-img create -f %s %s SIZE)", d->path,
+			       d->target, d->format[0] ? d->format : "qcow2",
+			       d->path);
 	if (pool_holds(c->dst.conn, d->path))
 		return disk_ok(c->o, d, "will be created in its storage pool");
 	if (!c->dst.root[0]) {

@@ -48,6 +48,14 @@ void mig_signals_block(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+void mig_signals_interruptible(bool on)
+{
+	sigset_t set = watched_signals();
+
+	sigdelset(&set, SIGUSR1);
+	pthread_sigmask(on ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL);
+}
+
 int mig_signals_pending(void)
 {
 	sigset_t set = watched_signals();
@@ -199,13 +207,21 @@ static void on_timeout(struct mig_ctx *c, struct mig_outcome *out,
 	}
 }
 
-/* virsh's rule: the first pass of pre-copy is over when the memory
- * iteration counter reaches 2. */
+bool mig_run_first_pass_done(const struct mig_opts *o,
+			     const struct mig_stats *s, bool started,
+			     bool aborting)
+{
+	/* virsh's rule: the first pass of pre-copy is over when the memory
+	 * iteration counter reaches 2. */
+	return o->postcopy_after_precopy && !started && !aborting &&
+	       s->have_iteration && s->iteration >= 2;
+}
+
 static void maybe_postcopy(struct mig_ctx *c, struct mig_outcome *out,
 			   const struct mig_stats *s, struct view *v)
 {
-	if (!c->o->postcopy_after_precopy || out->postcopy_started ||
-	    out->aborted || !s->have_iteration || s->iteration < 2)
+	if (!mig_run_first_pass_done(c->o, s, out->postcopy_started,
+				     out->aborted))
 		return;
 	if (virDomainMigrateStartPostCopy(c->dom, 0) < 0) {
 		view_end(v);

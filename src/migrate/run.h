@@ -33,9 +33,20 @@ struct mig_outcome {
 
 void mig_signals_block(void);
 
+/* While nothing is started (preflight), let SIGINT/SIGTERM end the main
+ * thread's wait at once with their default action (@on), or hold them
+ * again for the watch loop. Only the main thread ever unblocks them. */
+void mig_signals_interruptible(bool on);
+
 /* A SIGINT/SIGTERM that arrived before the migration started, or 0. */
 int mig_signals_pending(void);
 
 int mig_run(struct mig_ctx *c, struct mig_outcome *out);
+
+/* --postcopy-after-precopy: switch now? (@started: already switched,
+ * @aborting: an abort was asked for.) */
+bool mig_run_first_pass_done(const struct mig_opts *o,
+			     const struct mig_stats *s, bool started,
+			     bool aborting);
 
 #endif

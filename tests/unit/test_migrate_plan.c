@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "../../src/migrate/plan.h"
+#include "../../src/migrate/run.h"
 
 static void base(struct mig_opts *o)
 {
@@ -167,6 +168,26 @@ TEST(postcopy_verdicts)
 	CHECK(mig_plan_postcopy_verdict(EPERM, false, 0, &e) == 1);
 }
 
+TEST(postcopy_after_first_pass)
+{
+	struct mig_opts o;
+	struct mig_stats s;
+
+	base(&o);
+	memset(&s, 0, sizeof(s));
+	o.postcopy = o.postcopy_after_precopy = true;
+	CHECK(!mig_run_first_pass_done(&o, &s, false, false)); /* no counter yet */
+	s.have_iteration = true;
+	s.iteration = 1;
+	CHECK(!mig_run_first_pass_done(&o, &s, false, false));
+	s.iteration = 2;
+	CHECK(mig_run_first_pass_done(&o, &s, false, false));
+	CHECK(!mig_run_first_pass_done(&o, &s, true, false));  /* once */
+	CHECK(!mig_run_first_pass_done(&o, &s, false, true));  /* aborting */
+	o.postcopy_after_precopy = false;
+	CHECK(!mig_run_first_pass_done(&o, &s, false, false));
+}
+
 int main(void)
 {
 	if (virInitialize() < 0) /* libvirt's error and param helpers */
@@ -176,5 +197,6 @@ int main(void)
 	RUN(params_carry_uris_disks_and_connections);
 	RUN(persistence_table_16_rows);
 	RUN(postcopy_verdicts);
+	RUN(postcopy_after_first_pass);
 	return CHECK_DONE();
 }

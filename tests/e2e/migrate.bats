@@ -1,0 +1,250 @@
+#!/usr/bin/env bats
+# tests/e2e/migrate.bats - migsock-migrate against real daemons in the
+# bridged pods (container/pods): every mode, storage copy with 3 disks,
+# --parallel through the relays, post-copy, abort then retry, and the
+# preflight refusals that need daemons. One pair of pods for the file;
+# each test uses its own guest. Root only.
+
+load e2e
+
+setup_file() {
+	e2e_require
+	pods_up --topology bridged
+}
+
+teardown_file() {
+	pods_down
+}
+
+setup() {
+	e2e_require
+	M=$MIGSOCK_BIN/migsock-migrate
+}
+
+teardown() {
+	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+		pods_logs
+	fi
+}
+
+# A small guest: 128 MiB, 32 filled, disks of 16 MiB.
+small_guest() {
+	guest_create "$@" --memory 128 --fill 32 --disk-size 16
+}
+
+# mig NAME ARGS...: migsock-migrate from src through the pods' layout
+# directory, checking the destination through its host-side socket.
+mig() {
+	local name=$1
+	shift
+	run "$M" -c "$SRC_URI" "$name" --dir "$SOCKDIR" \
+		--dest-connect "$DST_URI" "$@"
+}
+
+# The relay's per-connection log lines of one channel since line $1.
+relay_conns() {
+	tail -n +"$(($1 + 1))" "$POD_STATE/log/src-sidecar.log" | grep -c " $2: " || true
+}
+
+relay_log_lines() {
+	wc -l <"$POD_STATE/log/src-sidecar.log"
+}
+
+@test "migrate: p2p live with storage copy of 3 disks, JSON result" {
+	small_guest s3 --disks 3
+	guest_mark s3 src
+	mig s3 --p2p --live --copy-storage-all --json --no-progress
+	echo "$output"
+	[ "$status" -eq 0 ]
+	tail -n1 <<<"$output" | jq -e '.type == "result" and .ok and .exit_code == 0
+		and .mode == "p2p-live" and .destination.state == "running"
+		and .destination.persistent == false and .source.exists == false
+		and .stats.data_processed > 0 and (.downtime_ms | type) == "number"'
+	guest_verify s3 dst
+	# libvirt created the three images in dst's pool.
+	[ -f "$DST_ROOT/var/lib/libvirt/images/s3-vdc.qcow2" ]
+}
+
+@test "migrate: managed direct (the client drives both daemons), live" {
+	small_guest d1
+	guest_mark d1 src
+	run "$M" -c "$SRC_URI" d1 --dir "$SOCKDIR" --desturi "$DST_URI" \
+		--live --copy-storage-all
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"migrated d1 (direct-live) in "* ]]
+	[[ $output == *"destination: running"* ]]
+	guest_verify d1 dst
+}
+
+@test "migrate: p2p tunnelled (the data rides the driver socket)" {
+	small_guest t1 --disks 0
+	guest_mark t1 src
+	local before
+	before=$(relay_log_lines)
+	mig t1 --p2p --tunnelled --live
+	echo "$output"
+	[ "$status" -eq 0 ]
+	guest_verify t1 dst
+	# No QEMU or NBD stream went through the relay.
+	[ "$(relay_conns "$before" qemu)" -eq 0 ]
+	[ "$(relay_conns "$before" nbd)" -eq 0 ]
+}
+
+@test "migrate: p2p without --dest-connect (destination not visible from here)" {
+	small_guest v1 --disks 0
+	guest_mark v1 src
+	run "$M" -c "$SRC_URI" v1 --dir "$SOCKDIR" --p2p --live --verbose
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"is not visible from here: the source daemon checks it"* ]]
+	[[ $output == *"destination: not visible"* ]]
+	guest_verify v1 dst
+}
+
+@test "migrate: non-live with incremental storage copy" {
+	small_guest n1
+	guest_mark n1 src
+	# libvirt creates no image for an incremental copy: preflight says so.
+	mig n1 --p2p --copy-storage-inc
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: disk /var/lib/libvirt/images/n1-vda.qcow2 (vda) does not exist on the destination, and libvirt creates no image for --copy-storage-inc: create it there first (qemu-img create -f qcow2 /var/lib/libvirt/images/n1-vda.qcow2 SIZE)" ]
+	qemu-img create -q -f qcow2 "$DST_ROOT/var/lib/libvirt/images/n1-vda.qcow2" 16M
+	mig n1 --p2p --copy-storage-inc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"(p2p-nonlive)"* ]]
+	guest_verify n1 dst
+}
+
+@test "migrate: --suspend leaves the guest paused on the destination" {
+	small_guest u1 --disks 0
+	mig u1 --p2p --live --suspend --json --no-progress
+	echo "$output"
+	[ "$status" -eq 0 ]
+	tail -n1 <<<"$output" | jq -e '.destination.state == "paused"'
+	[ "$(vsh dst domstate u1)" = paused ]
+	vsh dst resume u1
+	guest_verify u1 dst
+}
+
+@test "migrate: offline moves the definition, the guest keeps running on the source" {
+	small_guest o1 --disks 0 --persistent
+	guest_mark o1 src
+	mig o1 --p2p --offline --persistent
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -f "$DST_ROOT/etc/libvirt/qemu/o1.xml" ]
+	[ -f "$SRC_ROOT/etc/libvirt/qemu/o1.xml" ]
+	[ "$(vsh dst domstate o1)" = "shut off" ]
+	vsh dst dominfo o1 | grep -Eq '^Persistent: +yes'
+	guest_verify o1 src
+}
+
+@test "migrate: --parallel --parallel-connections 4 opens 6 relayed connections" {
+	small_guest p4
+	guest_mark p4 src
+	local before qemu driver i
+	before=$(relay_log_lines)
+	mig p4 --p2p --live --copy-storage-all --parallel --parallel-connections 4
+	echo "$output"
+	[ "$status" -eq 0 ]
+	guest_verify p4 dst
+	# The relay logs each connection when it ends: wait for the driver's.
+	for ((i = 0; i < 50; i++)); do
+		driver=$(relay_conns "$before" driver)
+		[ "$driver" -ge 1 ] && break
+		sleep 0.1
+	done
+	qemu=$(relay_conns "$before" qemu)
+	echo "driver $driver qemu $qemu" >&2
+	# The driver, QEMU's main stream and 4 multifd channels.
+	[ "$driver" -eq 1 ]
+	[ "$qemu" -eq 5 ]
+	[ "$(relay_conns "$before" nbd)" -eq 1 ]
+}
+
+@test "migrate: post-copy, switched by --timeout-postcopy" {
+	small_guest pc --disks 0
+	guest_mark pc src
+	# 1 MiB/s keeps pre-copy running past the 2 s timeout.
+	mig pc --p2p --live --postcopy --timeout 2 --timeout-postcopy \
+		--bandwidth 1 --json --no-progress
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# The last line is the result (stderr said when it switched).
+	[[ $output == *"timeout of 2 s: switching to post-copy"* ]]
+	tail -n1 <<<"$output" | jq -e '.ok and .timeout_hit and .postcopy_started
+		and .stats.postcopy_requests > 0'
+	guest_verify pc dst
+}
+
+@test "migrate: SIGINT aborts, the guest runs on; then a retry succeeds" {
+	small_guest ab --disks 0
+	guest_mark ab src
+	"$M" -c "$SRC_URI" ab --dir "$SOCKDIR" --dest-connect "$DST_URI" \
+		--p2p --live --bandwidth 1 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! rc=0 i
+	# Interrupt once the job is moving memory.
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'iteration' "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 7 ]
+	grep -q "migration aborted (Interrupt); ab still runs on the source, state running" "$BATS_TEST_TMPDIR/out"
+	guest_verify ab src
+	mig ab --p2p --live
+	echo "$output"
+	[ "$status" -eq 0 ]
+	guest_verify ab dst
+}
+
+@test "migrate: --timeout-abort aborts with exit 7" {
+	small_guest ta --disks 0
+	mig ta --p2p --live --bandwidth 1 --timeout 2 --timeout-abort
+	echo "$output"
+	[ "$status" -eq 7 ]
+	[[ $output == *"migration aborted (timeout); ta still runs on the source, state running"* ]]
+	[ "$(vsh src domstate ta)" = running ]
+}
+
+@test "migrate: preflight refusals against real daemons (exit 6, nothing started)" {
+	mig nosuch --p2p --live
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: no domain nosuch on the source: check the name with virsh -c $SRC_URI list --all" ]
+
+	# The same daemon on both ends: one host UUID.
+	small_guest pf --disks 0 --persistent
+	run "$M" -c "$SRC_URI" pf --dir "$SOCKDIR" --dest-connect "$SRC_URI" --p2p --live
+	[ "$status" -eq 6 ]
+	[[ $output == "migsock-migrate: both daemons report host UUID "*" and libvirt would refuse to migrate to the same host: give each daemon its own host_uuid in libvirtd.conf" ]]
+
+	run "$M" -c "$SRC_URI" pf --dir "$SOCKDIR" --dest-connect "qemu+unix:///system?socket=$POD_STATE/nothing" --p2p --live
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: cannot reach the destination daemon at qemu+unix:///system?socket=$POD_STATE/nothing (Failed to connect socket to '$POD_STATE/nothing': No such file or directory): start it, its relay, or fix --dest-connect" ]
+
+	# Another guest of that name already on the destination.
+	vsh dst define "$POD_STATE/guests/pf.xml"
+	mig pf --p2p --live
+	[ "$status" -eq 6 ]
+	[[ $output == "migsock-migrate: the destination already has another domain named pf (UUID "*"): undefine it there or choose --dname" ]]
+	vsh dst undefine pf
+
+	vsh src destroy pf
+	mig pf --p2p --live
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: pf is not running on the source: start it, or move its definition with --offline --persistent" ]
+	vsh src undefine pf
+
+	small_guest tr --disks 0
+	mig tr --p2p --offline --persistent
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: tr is transient and --offline moves a persistent definition: define it on the source first, or migrate it live" ]
+	# Nothing moved.
+	[ "$(vsh src domstate tr)" = running ]
+	run vsh dst domstate tr
+	[ "$status" -ne 0 ]
+}
