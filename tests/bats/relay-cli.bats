@@ -146,7 +146,7 @@ echo_upstream() {
 	wait_for_socket "$d/up"
 	start_relay --listen "$d/l" --connect "$d/up"
 	# A client that sends only after the relay got SIGTERM.
-	(sleep 2; printf late) | socat -t 30 - "UNIX-CONNECT:$d/l" >"$d/client.out" 3>&- &
+	{ (sleep 2; printf late) | socat -t 30 - "UNIX-CONNECT:$d/l"; } >"$d/client.out" 3>&- &
 	local client=$!
 	pids+=("$client")
 	sleep 0.5
@@ -163,9 +163,8 @@ echo_upstream() {
 @test "relay-cli: --drain-timeout ends connections that do not finish, exit 0" {
 	echo_upstream "$d/up"
 	start_relay --listen "$d/l" --connect "$d/up" --drain-timeout 1
-	sleep 60 | socat - "UNIX-CONNECT:$d/l" >/dev/null 3>&- &
-	pids+=($!)
-	sleep 0.5
+	bg "$d/held" "$HELPER" client "$d/l" hold
+	wait_grep "$d/held" "held"
 	kill -TERM "$rpid"
 	wait_exit "$rpid" 100
 	[ "$waited_status" -eq 0 ]
@@ -260,13 +259,14 @@ echo_upstream() {
 @test "relay-cli: --max-conns refuses the connection beyond the limit" {
 	echo_upstream "$d/up"
 	start_relay --listen "$d/l" --connect "$d/up" --max-conns 2
-	sleep 30 | socat - "UNIX-CONNECT:$d/l" >/dev/null 3>&- &
-	pids+=($!)
-	sleep 30 | socat - "UNIX-CONNECT:$d/l" >/dev/null 3>&- &
-	pids+=($!)
-	sleep 0.5
+	local i
+	for i in 1 2; do
+		bg "$d/held$i" "$HELPER" client "$d/l" hold
+		# Its echo proves the connection is up through the relay.
+		wait_grep "$d/held$i" "held"
+	done
 	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"third"
-	[ -z "$output" ]
+	[[ "$output" != *third* ]]
 	wait_grep "$d/relay.log" "--max-conns 2 reached"
 }
 

@@ -19,6 +19,8 @@
  *   client PATH many N         hold N connections open at once, each sends
  *                              its own 4 KiB and must get it back exactly
  *   client PATH quit-unread    connect, let data arrive, close unread
+ *   client PATH hold           send "held\n", print the echo, then keep
+ *                              the connection until EOF (or a signal)
  *   client PATH duplex FILE    as serve's duplex, on a connection made
  */
 
@@ -389,6 +391,26 @@ static int client_quit_unread(const char *path)
 	return 0;
 }
 
+static int client_hold(const char *path)
+{
+	int fd = connect_to(path);
+	char buf[64];
+	size_t have = 0;
+
+	write_all(fd, "held\n", 5);
+	while (have < 5) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+		if (n <= 0)
+			return 1;
+		have += (size_t)n;
+	}
+	printf("%.*s", (int)have, buf);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	return 0;
+}
+
 static int client(const char *path, const char *mode, char **args)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -402,6 +424,8 @@ static int client(const char *path, const char *mode, char **args)
 		return client_many(path, atoi(args[0]));
 	if (strcmp(mode, "quit-unread") == 0)
 		return client_quit_unread(path);
+	if (strcmp(mode, "hold") == 0)
+		return client_hold(path);
 	if (strcmp(mode, "duplex") == 0 && args[0])
 		return duplex(connect_to(path), args[0]);
 	return 2;
