@@ -55,6 +55,11 @@ setup() {
 
 teardown() {
 	local p
+	# The relay inside the container first (its host pid, from --pid host):
+	# killing `buildah run` alone leaves the container's process running.
+	if [ -s "$d/relay.pid" ]; then
+		kill -TERM "$(cat "$d/relay.pid")" 2>/dev/null || true
+	fi
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
@@ -106,7 +111,8 @@ config() {
 	local entry
 	entry=$(config '{{index .OCIv1.Config.Entrypoint 0}}')
 	# --pid host: the pid written is the relay's on this host, to stop it.
-	bah run --pid host -v "$d:/run/migsock" "$ctr" -- sh -c \
+	# buildah itself, not through bah(): $! must be buildah's pid.
+	buildah "${STORE[@]}" run --pid host -v "$d:/run/migsock" "$ctr" -- sh -c \
 		"echo \$\$ >/run/migsock/relay.pid; exec $entry --listen /run/migsock/relay --connect /run/migsock/upstream" \
 		3>&- 2>"$d/relay.log" &
 	pids+=($!)
