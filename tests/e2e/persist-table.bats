@@ -80,7 +80,7 @@ row() {
 		vsh src create "$xml" >/dev/null
 	fi
 	if [ "$dst_cfg" = Y ]; then
-		domain_xml "$name" "$uuid" "destination's own definition" >"$xml"
+		domain_xml "$name" "$uuid" "definition made on the destination" >"$xml"
 		vsh dst define "$xml" >/dev/null
 	fi
 
@@ -115,7 +115,7 @@ row() {
 	case $want_dst_cfg in
 	N) [ ! -e "$(config_file dst "$name")" ] ;;
 	Y | replaced) grep -q '<description>source definition</description>' "$(config_file dst "$name")" ;;
-	unchanged) grep -q "<description>destination's own definition</description>" "$(config_file dst "$name")" ;;
+	unchanged) grep -q "<description>definition made on the destination</description>" "$(config_file dst "$name")" ;;
 	esac
 
 	# Clean up this row's guest on both sides.
