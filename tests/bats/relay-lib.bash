@@ -18,13 +18,20 @@ relay_setup() {
 	fi
 }
 
+# Stop everything (the relay by SIGTERM, so sanitizer builds run their
+# exit checks), then fail the test if a sanitizer spoke in the relay's log.
 relay_teardown() {
-	local p
+	local p rc=0
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	if grep -qE 'Sanitizer|runtime error:' "$d/relay.log" 2>/dev/null; then
+		cat "$d/relay.log" >&2
+		rc=1
+	fi
 	rm -rf "$d"
+	return "$rc"
 }
 
 # Run a test peer in the background: bg OUTFILE CMD...
