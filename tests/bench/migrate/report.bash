@@ -1,0 +1,201 @@
+# shellcheck shell=bash
+# tests/bench/migrate/report.bash - the table and the SVG plot of the
+# migration benchmark, from its results.tsv (see run-bench-migrate):
+#   case parallel run wall_s elapsed_ms downtime_ms memory_bps iterations
+#   data_bytes fwd_cpu_s load1
+# Plain POSIX awk (Debian's default is mawk): no asort, no gawk extensions.
+
+# Shared awk: collect the values of every (parallel, case) group, medians,
+# minima, maxima, and the per-run paired ratios of total time.
+# shellcheck disable=SC2016
+REPORT_AWK_LIB='
+function isort(a, n,    i, j, v) {
+	for (i = 2; i <= n; i++) {
+		v = a[i]
+		for (j = i - 1; j >= 1 && a[j] > v; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = v
+	}
+}
+# Median, min and max of the values of key k in store s (s[k, i], n[k]).
+function stat3(k, what,    a, i, m) {
+	m = cnt[k]
+	if (m == 0)
+		return "nan"
+	for (i = 1; i <= m; i++)
+		a[i] = val[k, i] + 0
+	isort(a, m)
+	if (what == "min") return a[1]
+	if (what == "max") return a[m]
+	return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+}
+function add(k, v) {
+	if (v == "nan" || v == "")
+		return
+	cnt[k]++
+	val[k, cnt[k]] = v
+}
+function label(c) {
+	if (c == "a") return "a shared dir, no forwarder"
+	if (c == "b") return "b migsock-relay"
+	if (c == "c") return "c socat (defaults)"
+	if (c == "d") return "d socat -b 1048576"
+	return c
+}
+function parlabel(p) {
+	return p == 0 ? "one connection" : "--parallel " p
+}
+NR == 1 { next }
+{
+	p = $2; c = $1; r = $3
+	if (!(p in seenp)) { seenp[p] = 1; plist[++np] = p }
+	if (!((p, c) in seenpc)) { seenpc[p, c] = 1; ncase[p]++; clist[p, ncase[p]] = c }
+	add(p SUBSEP c SUBSEP "total", $5 / 1000)
+	add(p SUBSEP c SUBSEP "wall", $4)
+	add(p SUBSEP c SUBSEP "down", $6)
+	add(p SUBSEP c SUBSEP "bw", $7 / 1048576)
+	add(p SUBSEP c SUBSEP "iter", $8)
+	add(p SUBSEP c SUBSEP "cpu", $10)
+	add(p SUBSEP c SUBSEP "load", $11)
+	total[p, c, r] = $5
+	if (!((p, r) in seenpr)) { seenpr[p, r] = 1; nrun[p]++; rlist[p, nrun[p]] = r }
+}
+# Per-run ratios x/y of total time in group p, into key p,"ratio",x,y.
+function ratios(p, x, y,    i, r, k) {
+	k = p SUBSEP "ratio" SUBSEP x SUBSEP y
+	for (i = 1; i <= nrun[p]; i++) {
+		r = rlist[p, i]
+		if (((p, x, r) in total) && ((p, y, r) in total) && total[p, y, r] > 0)
+			add(k, total[p, x, r] / total[p, y, r])
+	}
+	return k
+}
+'
+
+# report_table RESULTS HEADER: the table a person reads.
+report_table() {
+	cat "$2"
+	awk -F'\t' "$REPORT_AWK_LIB"'
+function cell(k, fmt) {
+	if (cnt[k] == 0)
+		return sprintf("%-22s", "-")
+	return sprintf("%-22s", sprintf(fmt " [" fmt "-" fmt "]", stat3(k, "med"), stat3(k, "min"), stat3(k, "max")))
+}
+function verdict(p, x, y, target,    k) {
+	k = ratios(p, x, y)
+	if (cnt[k] == 0)
+		return
+	printf "  (%s)/(%s) total time: %.2f [%.2f-%.2f] (median of %d paired runs)", x, y, stat3(k, "med"), stat3(k, "min"), stat3(k, "max"), cnt[k]
+	if (target != "")
+		printf "; target <= %.2f: %s", target, stat3(k, "med") <= target ? "met" : "MISSED"
+	printf "\n"
+}
+END {
+	for (i = 1; i <= np; i++) {
+		p = plist[i]
+		printf "\n%s: median [min-max] of %d runs\n", parlabel(p), nrun[p]
+		printf "%-28s %-22s %-22s %-22s %-22s %-22s %-22s\n", "case", "total s (libvirt)", "downtime ms", "memory MiB/s", "iterations", "forwarder CPU s", "wall s (command)"
+		for (j = 1; j <= ncase[p]; j++) {
+			c = clist[p, j]
+			k = p SUBSEP c SUBSEP
+			printf "%-28s %s %s %s %s %s %s\n", label(c), cell(k "total", "%.2f"), cell(k "down", "%.0f"), cell(k "bw", "%.0f"), cell(k "iter", "%.0f"), cell(k "cpu", "%.2f"), cell(k "wall", "%.2f")
+		}
+		verdict(p, "b", "a", 1.10)
+		verdict(p, "b", "c", 0.75)
+		verdict(p, "b", "d", "")
+	}
+}' "$1"
+}
+
+# report_svg RESULTS HEADER: two bar charts side by side, total migration
+# time and forwarder CPU, bars = medians, whiskers = min-max, one group per
+# parallel setting, one colour per case; the ratios under the title.
+report_svg() {
+	awk -F'\t' -v header="$(grep -v 'load average at end' "$2" | sed -n '2,3p' | sed 's/^# //' | tr '\n' '|')" \
+		"$REPORT_AWK_LIB"'
+function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
+function text(x, y, s, extra) { printf "<text x=\"%.1f\" y=\"%.1f\" %s>%s</text>\n", x, y, extra, esc(s) }
+function line(x1, y1, x2, y2, extra) { printf "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" %s/>\n", x1, y1, x2, y2, extra }
+# A round axis maximum above v.
+function nice(v,    m) {
+	if (v <= 0) return 1
+	m = 1
+	while (m * 10 < v) m *= 10
+	while (m > v * 10) m /= 10
+	if (v <= m) return m
+	if (v <= 2 * m) return 2 * m
+	if (v <= 5 * m) return 5 * m
+	return 10 * m
+}
+# Panel at x0 (width w, plot height h, top y0) of metric m.
+function panel(x0, y0, w, h, m, title, unit, fmt,    ymax, i, j, p, c, k, gw, bw, x, med, lo, hi, yb, t) {
+	ymax = 0
+	for (i = 1; i <= np; i++)
+		for (j = 1; j <= ncase[plist[i]]; j++) {
+			k = plist[i] SUBSEP clist[plist[i], j] SUBSEP m
+			if (cnt[k] && stat3(k, "max") > ymax) ymax = stat3(k, "max")
+		}
+	ymax = nice(ymax * 1.1)
+	text(x0 + w / 2, y0 - 12, title, "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"")
+	for (t = 0; t <= 4; t++) {
+		yb = y0 + h - h * t / 4
+		line(x0, yb, x0 + w, yb, "stroke=\"#ddd\"")
+		text(x0 - 6, yb + 4, sprintf("%g", ymax * t / 4), "text-anchor=\"end\" font-size=\"11\"")
+	}
+	text(x0 - 38, y0 + h / 2, unit, "text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 " (x0 - 38) " " (y0 + h / 2) ")\"")
+	gw = w / np
+	for (i = 1; i <= np; i++) {
+		p = plist[i]
+		bw = gw * 0.8 / ncase[p]
+		text(x0 + gw * (i - 0.5), y0 + h + 18, parlabel(p), "text-anchor=\"middle\" font-size=\"13\"")
+		for (j = 1; j <= ncase[p]; j++) {
+			c = clist[p, j]
+			k = p SUBSEP c SUBSEP m
+			if (!cnt[k]) continue
+			med = stat3(k, "med"); lo = stat3(k, "min"); hi = stat3(k, "max")
+			x = x0 + gw * (i - 1) + gw * 0.1 + bw * (j - 1)
+			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x + 2, y0 + h - h * med / ymax, bw - 4, h * med / ymax, colour[c]
+			line(x + bw / 2, y0 + h - h * lo / ymax, x + bw / 2, y0 + h - h * hi / ymax, "stroke=\"#000\" stroke-width=\"1.5\"")
+			line(x + bw / 2 - 5, y0 + h - h * lo / ymax, x + bw / 2 + 5, y0 + h - h * lo / ymax, "stroke=\"#000\" stroke-width=\"1.5\"")
+			line(x + bw / 2 - 5, y0 + h - h * hi / ymax, x + bw / 2 + 5, y0 + h - h * hi / ymax, "stroke=\"#000\" stroke-width=\"1.5\"")
+			text(x + bw / 2, y0 + h - h * hi / ymax - 5, sprintf(fmt, med), "text-anchor=\"middle\" font-size=\"11\"")
+			text(x + bw / 2, y0 + h - 4, c, "text-anchor=\"middle\" font-size=\"11\" fill=\"#fff\" font-weight=\"bold\"")
+		}
+	}
+	line(x0, y0 + h, x0 + w, y0 + h, "stroke=\"#000\"")
+	line(x0, y0, x0, y0 + h, "stroke=\"#000\"")
+}
+# One line per parallel setting: the target ratios of total time.
+function ratio_lines(y,    i, p, k, part) {
+	for (i = 1; i <= np; i++) {
+		p = plist[i]
+		k = ratios(p, "b", "a")
+		part = cnt[k] ? sprintf("b/a = %.2f (target <= 1.10)", stat3(k, "med")) : ""
+		k = ratios(p, "b", "c")
+		if (cnt[k]) part = part (part == "" ? "" : ",  ") sprintf("b/c = %.2f (target <= 0.75)", stat3(k, "med"))
+		if (part == "")
+			continue
+		text(500, y, parlabel(p) ", total time, median of paired runs:  " part, "text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\"")
+		y += 17
+	}
+}
+END {
+	colour["a"] = "#7f7f7f"; colour["b"] = "#1f77b4"; colour["c"] = "#d62728"; colour["d"] = "#ff7f0e"
+	split(header, hl, "|")
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1000\" height=\"560\" font-family=\"sans-serif\">\n"
+	printf "<rect width=\"1000\" height=\"560\" fill=\"#fff\"/>\n"
+	text(500, 26, "Live migration with storage copy between two libvirt pods: who forwards the streams", "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"")
+	text(500, 46, hl[1], "text-anchor=\"middle\" font-size=\"12\"")
+	text(500, 62, hl[2], "text-anchor=\"middle\" font-size=\"12\"")
+	ratio_lines(84)
+	panel(80, 150, 400, 300, "total", "total migration time (libvirt)", "seconds", "%.1f")
+	panel(570, 150, 400, 300, "cpu", "CPU time of the forwarders", "CPU seconds", "%.2f")
+	for (i = 1; i <= 4; i++) {
+		c = substr("abcd", i, 1)
+		printf "<rect x=\"%d\" y=\"515\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", 90 + (i - 1) * 230, colour[c]
+		text(110 + (i - 1) * 230, 527, label(c), "font-size=\"13\"")
+	}
+	text(500, 552, "bars: median; whiskers: min-max; (a) has no qemu/nbd forwarder, its CPU is the driver relay only", "text-anchor=\"middle\" font-size=\"11\" fill=\"#555\"")
+	printf "</svg>\n"
+}' "$1"
+}
