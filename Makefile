@@ -170,4 +170,4 @@ uninstall: $$(UNINSTALL_EXTRA)
 clean:
 	rm -rf build
 
--include $(wildcard */*.mk tests/*/*.mk)
+-include $(wildcard */*.mk tests/*/*.mk tests/*/*/*.mk)
