@@ -171,6 +171,42 @@ echo_upstream() {
 	grep -q "drain-timeout" "$d/relay.log"
 }
 
+@test "relay-cli: a second signal during the drain closes connections at once" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --drain-timeout 600
+	bg "$d/held" "$HELPER" client "$d/l" hold
+	wait_grep "$d/held" "held"
+	kill -INT "$rpid"
+	wait_grep "$d/relay.log" "stopping"
+	kill -0 "$rpid"
+	kill -INT "$rpid"
+	wait_exit "$rpid" 100
+	[ "$waited_status" -eq 0 ]
+	grep -q "terminated" "$d/relay.log"
+}
+
+@test "relay-cli: idle connections hold no pipes until a byte moves" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	local before i socks=0 tries=100
+	before=$(find "/proc/$rpid/fd" -lname 'pipe:*' | wc -l)
+	for i in $(seq 20); do
+		bg "$d/idle$i" socat -u "UNIX-CONNECT:$d/l" STDOUT
+	done
+	# Each relayed connection is two sockets; the listener is one more.
+	while ((tries-- > 0)); do
+		socks=$(find "/proc/$rpid/fd" -lname 'socket:*' | wc -l)
+		[ "$socks" -ge 41 ] && break
+		sleep 0.1
+	done
+	[ "$socks" -ge 41 ]
+	[ "$(find "/proc/$rpid/fd" -lname 'pipe:*' | wc -l)" -eq "$before" ]
+	# One byte each way on another connection: its two pipes appear.
+	bg "$d/held" "$HELPER" client "$d/l" hold
+	wait_grep "$d/held" "held"
+	[ "$(find "/proc/$rpid/fd" -lname 'pipe:*' | wc -l)" -eq $((before + 4)) ]
+}
+
 # --- logs --------------------------------------------------------------------
 
 @test "relay-cli: --log-format json writes one JSON object per line" {
