@@ -1,0 +1,255 @@
+# shellcheck shell=bash
+# tests/e2e/faults.bash - fault injection around a live migration between
+# the pods (tests/e2e/faults.bats): relays per channel that a test can
+# kill, phase detection from the source's job stats, restarting a pod's
+# daemon or sidecar, and the checks every fault case ends with.
+#
+# The bridged pods run one relay process for every channel in the src
+# sidecar. To hit one channel at a time, faults_relays_split replaces that
+# sidecar with three host-run migsock-relay processes, one per channel
+# (--layout --channels NAME), over the same two socket directories: the
+# same binary and mode the sidecar runs, split so each can be killed.
+
+# shellcheck source=tests/e2e/e2e.bash
+. "$(dirname "${BASH_SOURCE[0]}")/e2e.bash"
+# shellcheck source=sockets/layout.sh
+. "$E2E_TOP/sockets/layout.sh"
+
+FAULT_CHANNELS=(driver qemu nbd)
+
+# The pid of channel $1's host relay (kept in a file: bats runs setup_file
+# and each test in different processes).
+relay_pid() {
+	cat "$POD_STATE/log/relay-$1.pid" 2>/dev/null || echo 0
+}
+
+# Container id of a pod's role (libvirtd or sidecar).
+fault_ctr() {
+	echo "${SRC_CTR%-src-libvirtd}-$1-$2"
+}
+
+# Host pids of the processes of container $1-$2 named $3 (comm).
+fault_ctr_pids() {
+	local pid
+	for pid in $(runc --root "$RUNC_ROOT" ps --format json "$(fault_ctr "$1" "$2")" | jq -r '.[]'); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$3" ] && echo "$pid"
+	done
+	return 0
+}
+
+# Stop the src sidecar (the bridge relay) and serve each channel with its
+# own host-run relay instead.
+faults_relays_split() {
+	local id
+	id=$(fault_ctr src sidecar)
+	runc --root "$RUNC_ROOT" kill "$id" TERM 2>/dev/null || true
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(runc --root "$RUNC_ROOT" state "$id" 2>/dev/null | jq -r .status)" = running ] || break
+		sleep 0.1
+	done
+	runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+	for i in "${FAULT_CHANNELS[@]}"; do
+		fault_relay_start "$i" || return
+	done
+}
+
+# Start the host relay of channel $1; ready when it says so on --ready-fd.
+fault_relay_start() {
+	local ch=$1 ready
+	ready=$POD_STATE/log/relay-$ch.ready
+	: >"$ready"
+	"$MIGSOCK_BIN/migsock-relay" --layout "$MIGSOCK_LAYOUT" --channels "$ch" \
+		--listen-dir "$SRC_SOCKDIR_HOST" --connect-dir "$DST_SOCKDIR_HOST" \
+		--drain-timeout 30 --ready-fd 3 \
+		3>"$ready" >/dev/null 2>>"$POD_STATE/log/relay-$ch.log" &
+	echo $! >"$POD_STATE/log/relay-$ch.pid"
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$ready" ] && return 0
+		kill -0 "$(relay_pid "$ch")" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "faults: the $ch relay did not come up: $(tail -n 3 "$POD_STATE/log/relay-$ch.log")" >&2
+	return 1
+}
+
+# Make sure every channel's relay runs (after a test killed one).
+fault_relays_heal() {
+	local ch
+	for ch in "${FAULT_CHANNELS[@]}"; do
+		kill -CONT "$(relay_pid "$ch")" 2>/dev/null || true
+		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null; then
+			fault_relay_start "$ch" || return
+		fi
+	done
+}
+
+# Stop the host relays (SIGTERM, then wait until gone): for teardown_file.
+fault_relays_stop() {
+	local ch pid i
+	for ch in "${FAULT_CHANNELS[@]}"; do
+		pid=$(relay_pid "$ch")
+		kill -CONT "$pid" 2>/dev/null || true
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		rm -f "$POD_STATE/log/relay-$ch.pid"
+	done
+}
+
+# Sanitizer reports in the host relays' logs.
+fault_relay_reports() {
+	local f bad=0
+	for f in "$POD_STATE"/log/relay-*.log; do
+		[ -f "$f" ] || continue
+		if grep -Eq 'ERROR: [A-Za-z]+Sanitizer|Sanitizer:DEADLYSIGNAL|runtime error:' "$f"; then
+			cat "$f" >&2
+			bad=1
+		fi
+	done
+	return "$bad"
+}
+
+# --- a migration in the background -------------------------------------------
+
+# fault_migrate_bg NAME ARGS...: migsock-migrate in the background (live,
+# storage copy, throttled by --bandwidth so a fault lands mid-way); its
+# output goes to $POD_STATE/mig.out, its pid to MIG_PID.
+fault_migrate_bg() {
+	local name=$1
+	shift
+	guest_mark "$name" src || return
+	"$MIGSOCK_BIN/migsock-migrate" -c "$SRC_URI" "$name" --dir "$SOCKDIR" \
+		--dest-connect "$DST_URI" --live --copy-storage-all --no-progress \
+		"$@" >"$POD_STATE/mig.out" 2>&1 3>&- &
+	MIG_PID=$!
+}
+
+# Wait for the migration started by fault_migrate_bg; MIG_STATUS, MIG_OUT.
+fault_migrate_wait() {
+	MIG_STATUS=0
+	wait "$MIG_PID" || MIG_STATUS=$?
+	MIG_OUT=$(cat "$POD_STATE/mig.out")
+	echo "migsock-migrate exit $MIG_STATUS: $MIG_OUT"
+}
+
+# fault_wait_phase NAME nbd|ram [SECONDS]: wait until the source's job
+# stats show the disk copy (file/disk bytes moving, no memory yet) or the
+# RAM phase (memory bytes moving). Fails if the job ends first.
+fault_wait_phase() {
+	local name=$1 phase=$2 secs=${3:-120} info deadline
+	deadline=$((SECONDS + secs))
+	while ((SECONDS < deadline)); do
+		info=$(vsh src domjobinfo "$name" 2>/dev/null) || true
+		case $phase in
+		nbd)
+			if grep -Eq '^(File|Disk) processed: +[1-9]' <<<"$info" &&
+				! grep -Eq '^Memory processed: +[1-9]' <<<"$info"; then
+				return 0
+			fi
+			;;
+		ram)
+			grep -Eq '^Memory processed: +[1-9]' <<<"$info" && return 0
+			;;
+		esac
+		if ! kill -0 "$MIG_PID" 2>/dev/null; then
+			echo "faults: the migration ended before its $phase phase" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+	echo "faults: no $phase phase within ${secs}s" >&2
+	return 1
+}
+
+# --- after the fault -----------------------------------------------------------
+
+# fault_settled NAME: the outcome is final on both sides: no migration job
+# on src, and nothing of NAME on dst unless it runs there.
+fault_settled() {
+	local name=$1 i job dst
+	for ((i = 0; i < 150; i++)); do
+		job=$(vsh src domjobinfo "$name" 2>/dev/null | awk '/^Job type:/ { print $3 }')
+		dst=$(vsh dst domstate "$name" 2>/dev/null | head -n1)
+		if [ "${job:-None}" = None ] && { [ -z "$dst" ] || [ "$dst" = running ]; }; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "faults: $name not settled: src job '$job', dst state '$dst'" >&2
+	return 1
+}
+
+# fault_on_source NAME: the migration failed cleanly: the guest runs on src
+# with its RAM, counter and disks intact, is gone from dst, and dst's socket
+# directory holds nothing live but the sidecar's driver socket.
+# libvirt/QEMU: the destination QEMU's incoming migration socket
+# (test-sock-qemu) stays behind as a stale socket when libvirt kills that
+# QEMU; nothing accepts on it and the next destination QEMU replaces it
+# (fault_retry proves that), so a stale one is reported, not failed.
+fault_on_source() {
+	local name=$1 f out
+	fault_settled "$name" || return
+	guest_verify "$name" src || return
+	while IFS= read -r f; do
+		if [ -S "$f" ] && [ "${f##*/}" = "$(layout_get qemu name)" ] &&
+			out=$("$MIGSOCK_BIN/migsock-probe" "$f" 2>&1; true) &&
+			[[ $out == *"stale socket"* ]]; then
+			echo "note: stale $f left by the destination QEMU (libvirt/QEMU behaviour)"
+			continue
+		fi
+		echo "faults: left in dst's socket directory: $f" >&2
+		return 1
+	done < <(find "$DST_SOCKDIR_HOST" -mindepth 1 ! -name "$(layout_get driver name)")
+}
+
+# fault_retry NAME: with the fault cleared, the same guest migrates (full
+# speed) and arrives intact.
+fault_retry() {
+	local name=$1
+	fault_relays_heal || return
+	guest_mark "$name" src || return
+	local out rc=0
+	out=$("$MIGSOCK_BIN/migsock-migrate" -c "$SRC_URI" "$name" --dir "$SOCKDIR" \
+		--dest-connect "$DST_URI" --live --copy-storage-all --no-progress 2>&1 3>&-) || rc=$?
+	echo "retry: exit $rc: $out"
+	[ "$rc" -eq 0 ] || return 1
+	guest_verify "$name" dst
+}
+
+# fault_cleanup NAME: destroy the guest wherever it is (CPU for the next).
+fault_cleanup() {
+	vsh src destroy "$1" >/dev/null 2>&1 || true
+	vsh dst destroy "$1" >/dev/null 2>&1 || true
+	vsh src undefine "$1" >/dev/null 2>&1 || true
+	vsh dst undefine "$1" >/dev/null 2>&1 || true
+	rm -f "$SRC_ROOT/var/lib/libvirt/images/$1"-* "$DST_ROOT/var/lib/libvirt/images/$1"-*
+}
+
+# --- restarting pod parts ---------------------------------------------------------
+
+# fault_restart_container POD ROLE [SOCKET]: delete the (dead) container
+# and run it again from its bundle; wait until libvirt answers at SOCKET.
+fault_restart_container() {
+	local pod=$1 role=$2 sock=${3:-} id i
+	id=$(fault_ctr "$pod" "$role")
+	runc --root "$RUNC_ROOT" kill "$id" KILL 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		[ "$(runc --root "$RUNC_ROOT" state "$id" 2>/dev/null | jq -r .status)" = running ] || break
+		sleep 0.1
+	done
+	runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+	runc --root "$RUNC_ROOT" run --detach --bundle "$POD_STATE/$pod/$role" "$id" \
+		</dev/null >>"$POD_STATE/log/$pod-$role.log" 2>&1 || return
+	[ -n "$sock" ] || return 0
+	for ((i = 0; i < 600; i++)); do
+		virsh -q -c "qemu+unix:///system?socket=$sock" uri >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "faults: nothing answers at $sock after restarting $id" >&2
+	return 1
+}
