@@ -221,11 +221,18 @@ relay_log_lines() {
 	[ "$rc" -eq 7 ]
 	grep -q "migration aborted (Interrupt); ab still runs on the source, state running" "$BATS_TEST_TMPDIR/out"
 	guest_verify ab src
-	# --timeout-abort: the same, from a timer.
-	mig ab --p2p --live --bandwidth 1 --timeout 2 --timeout-abort
+	# --timeout-abort: the same, from a timer; JSON progress lines, then
+	# the result object.
+	mig ab --p2p --live --bandwidth 1 --timeout 2 --timeout-abort --json
 	echo "$output"
 	[ "$status" -eq 7 ]
 	[[ $output == *"migration aborted (timeout); ab still runs on the source, state running"* ]]
+	grep '^{"type":"progress"' <<<"$output" | tail -n1 |
+		jq -e '.data_total > 0 and .data_processed > 0 and .iteration >= 1
+			and .bytes_per_second > 0'
+	tail -n1 <<<"$output" | jq -e '.type == "result" and .ok == false
+		and .exit_code == 7 and .aborted and .timeout_hit
+		and .source.state == "running" and .destination.exists == false'
 	guest_verify ab src
 	# The retry goes through.
 	mig ab --p2p --live
