@@ -187,16 +187,18 @@ fault_settled() {
 # fault_on_source NAME: the migration failed cleanly: the guest runs on src
 # with its RAM, counter and disks intact, is gone from dst, and dst's socket
 # directory holds nothing live but the sidecar's driver socket.
-# libvirt/QEMU: the destination QEMU's incoming migration socket
-# (test-sock-qemu) stays behind as a stale socket when libvirt kills that
-# QEMU; nothing accepts on it and the next destination QEMU replaces it
-# (fault_retry proves that), so a stale one is reported, not failed.
+# libvirt/QEMU: the destination QEMU's listening sockets (test-sock-qemu,
+# and test-sock-nbd when the NBD server was not stopped) stay behind as
+# stale sockets when libvirt kills that QEMU; nothing accepts on them and
+# the next destination QEMU replaces them (fault_retry proves it), so a
+# stale one is reported, not failed.
 fault_on_source() {
 	local name=$1 f out
 	fault_settled "$name" || return
 	guest_verify "$name" src || return
 	while IFS= read -r f; do
-		if [ -S "$f" ] && [ "${f##*/}" = "$(layout_get qemu name)" ] &&
+		if [ -S "$f" ] && { [ "${f##*/}" = "$(layout_get qemu name)" ] ||
+			[ "${f##*/}" = "$(layout_get nbd name)" ]; } &&
 			out=$("$MIGSOCK_BIN/migsock-probe" "$f" 2>&1; true) &&
 			[[ $out == *"stale socket"* ]]; then
 			echo "note: stale $f left by the destination QEMU (libvirt/QEMU behaviour)"

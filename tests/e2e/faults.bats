@@ -45,10 +45,11 @@ teardown() {
 	[ -z "${G:-}" ] || fault_cleanup "$G"
 }
 
-# A small guest: 128 MiB of RAM (48 filled), one 32 MiB disk.
+# A small guest: 128 MiB of RAM (32 filled: more and the guest's own OOM
+# killer may take the checksum reader), one 32 MiB disk.
 fault_guest() {
 	G=$1
-	guest_create "$G" --memory 128 --fill 48 --disk-size 32
+	guest_create "$G" --memory 128 --fill 32 --disk-size 32
 }
 
 # libvirt: the source daemon (p2p) loses its connection to the destination
@@ -119,4 +120,182 @@ fault_guest() {
 	[ "$rc" -eq 0 ]
 	fault_settled "$G"
 	guest_verify "$G" dst
+}
+
+# libvirt: the source daemon's connection to the destination daemon drops;
+# the source aborts the job and resumes the guest. Here the daemon's
+# container goes with it (tini exits with libvirtd, the destination QEMU
+# dies with the PID namespace); it is restarted to clear the fault.
+@test "fault: destination daemon killed during the RAM phase" {
+	fault_guest fk-dstd
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
+	fault_wait_phase "$G" ram
+	local pid
+	pid=$(fault_ctr_pids dst libvirtd libvirtd)
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	fault_migrate_wait
+	[ "$MIG_STATUS" -eq 1 ]
+	fault_restart_container dst libvirtd "$DST_ROOT/run/libvirt/libvirt-sock"
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# libvirt: the source QEMU's migration stream breaks (the peer is gone),
+# the job fails and the guest resumes on the source; the destination
+# daemon reaps its dead QEMU and forgets the domain.
+@test "fault: destination QEMU killed during the RAM phase" {
+	fault_guest fk-dstq
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
+	fault_wait_phase "$G" ram
+	local pid
+	pid=$(fault_ctr_pids dst libvirtd qemu-system-x86)
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	fault_migrate_wait
+	[ "$MIG_STATUS" -eq 1 ]
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# libvirt (the seed): in managed direct migration the client drives the
+# phases; when it dies, the source daemon sees its connection close,
+# aborts the migration and restarts the guest's CPUs on the source, and
+# the destination daemon destroys the incoming domain its client left.
+@test "fault: client killed during a managed direct migration" {
+	fault_guest fk-cli
+	fault_migrate_bg "$G" --desturi "$DST_URI" --bandwidth "$BW"
+	fault_wait_phase "$G" ram
+	kill -KILL "$MIG_PID"
+	fault_migrate_wait
+	[ "$MIG_STATUS" -eq 137 ]
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# libvirt (the seed): in peer-to-peer migration the source daemon drives;
+# the client dying changes nothing, the migration completes.
+@test "fault: client killed during a peer-to-peer migration, the migration completes" {
+	fault_guest fk-p2p
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
+	fault_wait_phase "$G" ram
+	kill -KILL "$MIG_PID"
+	fault_migrate_wait
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(vsh dst domstate "$G" 2>/dev/null | head -n1)" = running ] &&
+			[ -z "$(vsh src domstate "$G" 2>/dev/null)" ] && break
+		sleep 0.2
+	done
+	fault_settled "$G"
+	guest_verify "$G" dst
+}
+
+# The destination's socket directory is emptied while the disks copy: the
+# connections already made (driver, nbd) go on, but QEMU's migration stream
+# connects only after the disks are in sync and finds nothing: the relay
+# closes it ("refused: no socket at ..."), QEMU fails the migration and
+# libvirt resumes the guest on the source. Cleared by restarting the dst
+# sidecar, whose driver socket went with the directory.
+@test "fault: destination socket directory emptied during the disk copy" {
+	fault_guest fk-dir
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
+	fault_wait_phase "$G" nbd
+	rm -f "$DST_SOCKDIR_HOST"/*
+	fault_migrate_wait
+	[ "$MIG_STATUS" -eq 1 ]
+	grep -q "refused: no socket at .*$(layout_get qemu name)" "$POD_STATE/log/relay-qemu.log"
+	fault_restart_container dst sidecar "$DST_SOCKDIR_HOST/$(layout_get driver name)"
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# As above, but the destination QEMU's migration socket is replaced by a
+# regular file: the relay refuses ("nothing accepts connections at ...")
+# and never touches the file; the migration fails, the guest stays.
+@test "fault: destination migration socket replaced by a regular file" {
+	fault_guest fk-file
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
+	fault_wait_phase "$G" nbd
+	local q
+	q=$DST_SOCKDIR_HOST/$(layout_get qemu name)
+	rm -f "$q"
+	echo "not a socket" >"$q"
+	fault_migrate_wait
+	[ "$MIG_STATUS" -eq 1 ]
+	grep -q "refused: nothing accepts connections at .*$(layout_get qemu name)" "$POD_STATE/log/relay-qemu.log"
+	[ "$(cat "$q")" = "not a socket" ]
+	rm -f "$q"
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# libvirt: the destination's images live on a 12 MiB filesystem; the NBD
+# server's writes fail with ENOSPC, the source's drive-mirror job fails and
+# libvirt cancels the migration; the guest keeps running on the source.
+@test "fault: destination disk full during the disk copy" {
+	fault_guest fk-full
+	local pid
+	pid=$(fault_ctr_pids dst libvirtd libvirtd)
+	nsenter -t "$pid" -m -- mount -t tmpfs -o size=12m tmpfs /var/lib/libvirt/images
+	fault_migrate_bg "$G" --p2p
+	fault_migrate_wait
+	nsenter -t "$pid" -m -- umount /var/lib/libvirt/images
+	[ "$MIG_STATUS" -eq 1 ]
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# A slow path taken to the limit: the qemu relay stops forwarding (SIGSTOP)
+# in the RAM phase, the stream stalls, and migsock-migrate --timeout 8
+# --timeout-abort gives up: it aborts the job (virDomainAbortJob: QEMU
+# cancels the stream), exits 7, and the guest runs on on the source. Then
+# the relay resumes and finds its connections closed.
+@test "fault: stalled relay and --timeout-abort: aborted, the guest stays" {
+	fault_guest fk-slow
+	local pid
+	pid=$(relay_pid qemu)
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW" --timeout 8 --timeout-abort
+	fault_wait_phase "$G" ram
+	kill -STOP "$pid"
+	fault_migrate_wait
+	kill -CONT "$pid"
+	[ "$MIG_STATUS" -eq 7 ]
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# Bad input that needs the daemons: unknown guests, a guest in the wrong
+# state, and garbage, oversized and truncated data on the driver sockets
+# (libvirtd drops such a client; the relays log it and keep serving).
+@test "bad input with daemons: unknown guest, wrong state, garbage on the driver sockets" {
+	local M=$MIGSOCK_BIN/migsock-migrate
+	run "$M" -c "$SRC_URI" nosuchguest --dir "$SOCKDIR" --dest-connect "$DST_URI" --p2p --live
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "migsock-migrate: "*nosuchguest* ]]
+
+	# A defined guest that is shut off cannot migrate live.
+	G=fk-off
+	"$DOMAIN_XML" --name "$G" --memory 128 --fill 16 --disks 0 >"$POD_STATE/$G.xml"
+	vsh src define "$POD_STATE/$G.xml" >/dev/null
+	run "$M" -c "$SRC_URI" "$G" --dir "$SOCKDIR" --dest-connect "$DST_URI" --p2p --live
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "migsock-migrate: "*"$G"* ]]
+
+	local sock
+	for sock in "$SRC_SOCKDIR_HOST/$(layout_get driver name)" "$DST_SOCKDIR_HOST/$(layout_get driver name)"; do
+		head -c 1M /dev/urandom | timeout 20 socat -t 2 - "UNIX-CONNECT:$sock" >/dev/null 2>&1 || true
+		# A header announcing a 2 GiB packet, then nothing.
+		printf '\x7f\xff\xff\xff' | timeout 20 socat -t 2 - "UNIX-CONNECT:$sock" >/dev/null 2>&1 || true
+		# A truncated header.
+		printf '\x00\x00' | timeout 20 socat -t 2 - "UNIX-CONNECT:$sock" >/dev/null 2>&1 || true
+	done
+	# Both daemons still answer through the relays.
+	virsh -q -c "qemu+unix:///system?socket=$SRC_SOCKDIR_HOST/$(layout_get driver name)" uri
+	virsh -q -c "qemu+unix:///system?socket=$DST_SOCKDIR_HOST/$(layout_get driver name)" uri
+	kill -0 "$(relay_pid driver)"
 }
