@@ -230,9 +230,11 @@ fault_guest() {
 	fault_retry "$G"
 }
 
-# libvirt: the destination's images live on a 12 MiB filesystem; the NBD
-# server's writes fail with ENOSPC, the source's drive-mirror job fails and
-# libvirt cancels the migration; the guest keeps running on the source.
+# libvirt: the destination's images live on a 12 MiB filesystem. libvirt
+# pre-creates the destination image with preallocation=falloc, so a disk
+# too small fails the migration in its prepare phase, before any data moves
+# ("No space left on device" from qemu-img), and the guest never stops on
+# the source. Cleared by unmounting the small filesystem.
 @test "fault: destination disk full during the disk copy" {
 	fault_guest fk-full
 	local pid
@@ -242,6 +244,7 @@ fault_guest() {
 	fault_migrate_wait
 	nsenter -t "$pid" -m -- umount /var/lib/libvirt/images
 	[ "$MIG_STATUS" -eq 1 ]
+	[[ $MIG_OUT == *"No space left on device"* ]]
 	fault_on_source "$G"
 	fault_retry "$G"
 }
