@@ -40,6 +40,9 @@ void mig_stats_from_params(struct mig_stats *s, int type,
 		if (r == 1 && map[i].have)
 			*map[i].have = true;
 	}
+	/* While a job runs, "downtime" is QEMU's expectation, not a fact. */
+	if (type != VIR_DOMAIN_JOB_COMPLETED)
+		s->have_downtime = false;
 }
 
 unsigned long long mig_stats_rate(const struct mig_stats *s)

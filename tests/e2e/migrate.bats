@@ -234,6 +234,24 @@ relay_log_lines() {
 		and .exit_code == 7 and .aborted and .timeout_hit
 		and .source.state == "running" and .destination.exists == false'
 	guest_verify ab src
+	# On a terminal the progress is a bar redrawn in place; interrupt it
+	# once drawn (the pty's child of script is migsock-migrate).
+	local tty=$BATS_TEST_TMPDIR/tty spid child
+	script -qec "exec $M -c '$SRC_URI' ab --dir $SOCKDIR --p2p --live --bandwidth 1" \
+		/dev/null >"$tty" &
+	spid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q $'\r\\[#*-*] [0-9.]* [KMG]*i*B/' "$tty" && break
+		sleep 0.1
+	done
+	child=$(pgrep -P "$spid")
+	kill -INT "$child"
+	rc=0
+	wait "$spid" || rc=$?
+	cat -v "$tty"
+	[ "$rc" -eq 7 ]
+	grep -q $'\r\\[#*-*] [0-9.]* [KMG]*i*B/' "$tty"
+	grep -q 'ab still runs on the source' "$tty"
 	# The retry goes through.
 	mig ab --p2p --live
 	echo "$output"

@@ -111,6 +111,9 @@ TEST(stats_from_typed_params)
 	CHECK(s.have_downtime && s.downtime_ms == 37);
 	CHECK(s.have_iteration && s.iteration == 2);
 	CHECK(!s.have_dirty_rate);
+	/* A running job's downtime is only QEMU's estimate. */
+	mig_stats_from_params(&s, VIR_DOMAIN_JOB_UNBOUNDED, p, n);
+	CHECK(!s.have_downtime && s.data_processed == 400);
 	virTypedParamsFree(p, n);
 }
 
