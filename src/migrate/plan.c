@@ -195,7 +195,7 @@ struct mig_persist_expect mig_plan_expect(bool src_persistent,
 }
 
 int mig_plan_postcopy_verdict(int uffd_errno, bool privileged, int unpriv,
-			      struct ms_error *e)
+			      bool devnode, struct ms_error *e)
 {
 	if (uffd_errno == 0 || unpriv == 1)
 		return 0;
@@ -203,6 +203,13 @@ int mig_plan_postcopy_verdict(int uffd_errno, bool privileged, int unpriv,
 		return ms_fail(e, MS_EXIT_PREFLIGHT,
 			       "--postcopy needs userfaultfd, which this kernel "
 			       "lacks (CONFIG_USERFAULTFD): drop --postcopy");
+	if (devnode) {
+		ms_fail(e, MS_EXIT_PREFLIGHT,
+			"the userfaultfd syscall is refused here (%s) but "
+			"/dev/userfaultfd is usable: post-copy works with QEMU "
+			"8.1 or later only", strerror(uffd_errno));
+		return 1;
+	}
 	if (privileged)
 		return ms_fail(e, MS_EXIT_PREFLIGHT,
 			       "--postcopy needs userfaultfd, and the kernel "

@@ -56,11 +56,12 @@ struct mig_persist_expect mig_plan_expect(bool src_persistent,
 /* Whether QEMU can use post-copy: @uffd_errno is what the userfaultfd
  * syscall returned here (0 = worked), @privileged whether this process
  * holds CAP_SYS_PTRACE (root), @unpriv vm.unprivileged_userfaultfd (-1
- * unknown). The daemons of a UNIX-socket migration share this host's
+ * unknown), @devnode whether /dev/userfaultfd opened (QEMU 8.1 and later
+ * use it when the syscall is refused). The daemons of a UNIX-socket migration share this host's
  * kernel, so a refusal here is the refusal QEMU meets, unless QEMU holds
  * privileges we lack. Returns 0 (usable), -1 (not: @e says why and the
  * fix, MS_EXIT_PREFLIGHT) or 1 (cannot tell from here: @e has a warning). */
 int mig_plan_postcopy_verdict(int uffd_errno, bool privileged, int unpriv,
-			      struct ms_error *e);
+			      bool devnode, struct ms_error *e);
 
 #endif

@@ -465,8 +465,12 @@ static int check_postcopy(const struct mig_opts *o, struct ms_error *e)
 		err = errno;
 	else
 		close((int)fd);
+	int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev >= 0)
+		close(dev);
 	int r = mig_plan_postcopy_verdict(err, geteuid() == 0,
-		read_sysctl_int("/proc/sys/vm/unprivileged_userfaultfd"), e);
+		read_sysctl_int("/proc/sys/vm/unprivileged_userfaultfd"),
+		dev >= 0, e);
 	if (r > 0) {
 		log_warn("%s", e->msg);
 		return 0;

@@ -156,16 +156,19 @@ TEST(postcopy_verdicts)
 {
 	struct ms_error e = { 0 };
 
-	CHECK(mig_plan_postcopy_verdict(0, false, 0, &e) == 0);
-	CHECK(mig_plan_postcopy_verdict(EPERM, false, 1, &e) == 0);
-	CHECK(mig_plan_postcopy_verdict(ENOSYS, true, -1, &e) == -1);
+	CHECK(mig_plan_postcopy_verdict(0, false, 0, false, &e) == 0);
+	CHECK(mig_plan_postcopy_verdict(EPERM, false, 1, false, &e) == 0);
+	CHECK(mig_plan_postcopy_verdict(ENOSYS, true, -1, true, &e) == -1);
 	CHECK(e.code == MS_EXIT_PREFLIGHT);
 	CHECK_STR_EQ(e.msg, "--postcopy needs userfaultfd, which this kernel lacks (CONFIG_USERFAULTFD): drop --postcopy");
-	CHECK(mig_plan_postcopy_verdict(EPERM, true, 0, &e) == -1);
+	CHECK(mig_plan_postcopy_verdict(EPERM, true, 0, false, &e) == -1);
 	CHECK(strstr(e.msg, "refuses it even to root here") != NULL);
 	CHECK(strstr(e.msg, "vm.unprivileged_userfaultfd=0") != NULL);
 	/* Unprivileged client: QEMU may still hold CAP_SYS_PTRACE. */
-	CHECK(mig_plan_postcopy_verdict(EPERM, false, 0, &e) == 1);
+	CHECK(mig_plan_postcopy_verdict(EPERM, false, 0, false, &e) == 1);
+	/* Only the device node: QEMU 8.1+ would use it. */
+	CHECK(mig_plan_postcopy_verdict(EPERM, true, 0, true, &e) == 1);
+	CHECK(strstr(e.msg, "/dev/userfaultfd is usable") != NULL);
 }
 
 TEST(postcopy_after_first_pass)
