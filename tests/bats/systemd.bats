@@ -101,9 +101,12 @@ wait_for_ready() {
 	mapfile -t cmd < <(unit_command)
 	# Like systemd with Accept=no: the socket exists first, the service is
 	# started by the first connection, which must not be lost.
+	# setpriv: the unit's NoNewPrivileges=yes and empty CapabilityBoundingSet=
+	# (root then execs with no capability at all).
 	systemd-socket-activate -l "$d/relay" --fdname=test-sock-driver \
 		-E NOTIFY_SOCKET="$d/notify" -E ASAN_OPTIONS -E UBSAN_OPTIONS \
-		-E MIGSOCK_LAYOUT "${cmd[@]}" 3>&- 2>"$d/relay.log" &
+		-E MIGSOCK_LAYOUT setpriv --no-new-privs --bounding-set=-all --inh-caps=-all -- \
+		"${cmd[@]}" 3>&- 2>"$d/relay.log" &
 	pids+=($!)
 	for _ in $(seq 50); do [ -S "$d/relay" ] && break; sleep 0.1; done
 	run socat -t 5 - "UNIX-CONNECT:$d/relay" <<<"through the activated relay"
@@ -111,8 +114,13 @@ wait_for_ready() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "through the activated relay" ]
 	wait_for_ready
-	# The relay really is the activated process (exec, same pid).
+	# The relay really is the activated process (exec, same pid), and ran
+	# with what the unit leaves it: no capability, no_new_privs.
+	local status_file=/proc/${pids[-1]}/status
 	[ "$(cat "/proc/${pids[-1]}/comm")" = migsock-relay ]
+	grep -q '^CapBnd:[[:space:]]*0000000000000000$' "$status_file"
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' "$status_file"
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "$status_file"
 }
 
 @test "socket activation: relay behind migsock-bind is READY before the first connection" {
