@@ -140,14 +140,15 @@ pod_exec() {
 }
 
 # guest_create NAME [--memory MIB] [--fill MIB] [--disks N] [--disk-size MIB]
-#              [--seed N] [--persistent] [--churn]
+#              [--seed N] [--persistent] [--churn] [--churn-mib N]
 # Make the guest's disk images in the src pod (qcow2 holding msfill data of
 # known checksum), put the kernel and initramfs in both pods, start the
 # guest on src (transient by default; --persistent defines it first), wait
 # until it has filled its RAM and answers, and record what guest_verify
 # expects in $POD_STATE/guests/NAME. Defaults: 256 MiB RAM, 160 filled,
 # 1 disk of 64 MiB. --churn: the guest keeps rewriting its RAM (same data,
-# so the checksum holds) to keep pages dirty during the migration.
+# so the checksum holds) to keep pages dirty during the migration;
+# --churn-mib N only the first N MiB of it.
 guest_create() {
 	local name=$1 memory=256 fill=160 disks=1 disk_size=64 seed persistent=0
 	local churn=() i dev letters=abcdefgh sums='' img raw xml
@@ -162,6 +163,7 @@ guest_create() {
 		--seed) seed=$2; shift 2 ;;
 		--persistent) persistent=1; shift ;;
 		--churn) churn=(--churn); shift ;;
+		--churn-mib) churn=(--churn-mib "$2"); shift 2 ;;
 		*) echo "guest_create: unknown option '$1'" >&2; return 2 ;;
 		esac
 	done
