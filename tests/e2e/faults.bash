@@ -135,6 +135,11 @@ fault_migrate_wait() {
 	wait "$MIG_PID" || MIG_STATUS=$?
 	MIG_OUT=$(cat "$POD_STATE/mig.out")
 	echo "migsock-migrate exit $MIG_STATUS: $MIG_OUT"
+	# FAULTS_SUMMARY=FILE collects what the user saw, case by case.
+	if [ -n "${FAULTS_SUMMARY:-}" ]; then
+		printf '%s | exit %s | %s\n' "${BATS_TEST_DESCRIPTION:-?}" "$MIG_STATUS" \
+			"$(tr '\n' ' ' <<<"$MIG_OUT")" >>"$FAULTS_SUMMARY"
+	fi
 }
 
 # fault_wait_phase NAME nbd|ram [SECONDS]: wait until the source's job

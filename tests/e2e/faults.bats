@@ -235,7 +235,7 @@ fault_guest() {
 # too small fails the migration in its prepare phase, before any data moves
 # ("No space left on device" from qemu-img), and the guest never stops on
 # the source. Cleared by unmounting the small filesystem.
-@test "fault: destination disk full during the disk copy" {
+@test "fault: destination disk full: the migration fails in prepare" {
 	fault_guest fk-full
 	local pid
 	pid=$(fault_ctr_pids dst libvirtd libvirtd)
