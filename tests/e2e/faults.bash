@@ -142,6 +142,16 @@ fault_migrate_wait() {
 	fi
 }
 
+# The user is told, in one line, that the migration of $G failed (exit 1);
+# libvirt's reason follows the prefix.
+fault_says_failed() {
+	if [ "$MIG_STATUS" -ne 1 ] || [[ $MIG_OUT != "migsock-migrate: migration of $G failed: "* ]] ||
+		[ "$(wc -l <<<"$MIG_OUT")" -ne 1 ]; then
+		echo "faults: expected exit 1 and one line 'migsock-migrate: migration of $G failed: ...'" >&2
+		return 1
+	fi
+}
+
 # fault_wait_phase NAME nbd|ram [SECONDS]: wait until the source's job
 # stats show the disk copy (file/disk bytes moving, no memory yet) or the
 # RAM phase (memory bytes moving). Fails if the job ends first.

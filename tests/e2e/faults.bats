@@ -61,7 +61,7 @@ fault_guest() {
 	fault_wait_phase "$G" nbd
 	kill -KILL "$(relay_pid driver)"
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	fault_on_source "$G"
 	fault_retry "$G"
 }
@@ -75,7 +75,7 @@ fault_guest() {
 	fault_wait_phase "$G" ram
 	kill -KILL "$(relay_pid qemu)"
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	fault_on_source "$G"
 	fault_retry "$G"
 }
@@ -89,7 +89,7 @@ fault_guest() {
 	fault_wait_phase "$G" nbd
 	kill -KILL "$(relay_pid nbd)"
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	fault_on_source "$G"
 	fault_retry "$G"
 }
@@ -135,7 +135,7 @@ fault_guest() {
 	[ -n "$pid" ]
 	kill -KILL "$pid"
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	fault_restart_container dst libvirtd "$DST_ROOT/run/libvirt/libvirt-sock"
 	fault_on_source "$G"
 	fault_retry "$G"
@@ -153,7 +153,7 @@ fault_guest() {
 	[ -n "$pid" ]
 	kill -KILL "$pid"
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	fault_on_source "$G"
 	fault_retry "$G"
 }
@@ -203,7 +203,7 @@ fault_guest() {
 	fault_wait_phase "$G" nbd
 	rm -f "$DST_SOCKDIR_HOST"/*
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	grep -q "refused: no socket at .*$(layout_get qemu name)" "$POD_STATE/log/relay-qemu.log"
 	fault_restart_container dst sidecar "$DST_SOCKDIR_HOST/$(layout_get driver name)"
 	fault_on_source "$G"
@@ -222,7 +222,7 @@ fault_guest() {
 	rm -f "$q"
 	echo "not a socket" >"$q"
 	fault_migrate_wait
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	grep -q "refused: nothing accepts connections at .*$(layout_get qemu name)" "$POD_STATE/log/relay-qemu.log"
 	[ "$(cat "$q")" = "not a socket" ]
 	rm -f "$q"
@@ -243,7 +243,7 @@ fault_guest() {
 	fault_migrate_bg "$G" --p2p
 	fault_migrate_wait
 	nsenter -t "$pid" -m -- umount /var/lib/libvirt/images
-	[ "$MIG_STATUS" -eq 1 ]
+	fault_says_failed
 	[[ $MIG_OUT == *"No space left on device"* ]]
 	fault_on_source "$G"
 	fault_retry "$G"
