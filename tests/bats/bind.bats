@@ -15,26 +15,11 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$d"
+	scratch_teardown
 }
 
 @test "bind: --help lists every option of the option table, --version" {
-	run "$BIND" --help
-	[ "$status" -eq 0 ]
-	local opts
-	opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$TOP/src/bind/main.c")
-	[ -n "$opts" ]
-	for o in $opts; do
-		grep -q -- "--$o" <<<"$output" || { echo "missing --$o in --help"; false; }
-	done
-	run "$BIND" --version
-	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^migsock-bind\ [0-9] ]]
+	help_lists_options "$BIND" "$TOP/src/bind/main.c"
 }
 
 @test "bind: bad command lines are one line and exit 2" {

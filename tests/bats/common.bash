@@ -31,3 +31,27 @@ wait_for_socket() {
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
+
+# scratch_teardown: stop and reap every process in the array pids, remove
+# the scratch directory $d (both set by the test file's setup()).
+scratch_teardown() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$d"
+}
+
+# help_lists_options BINARY MAIN_C: every long option in MAIN_C's option
+# table appears in BINARY --help, and --version names the binary.
+help_lists_options() {
+	local bin=$1 opts o out
+	out=$("$bin" --help) || return 1
+	opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$2")
+	[ -n "$opts" ] || { echo "no option table in $2"; return 1; }
+	for o in $opts; do
+		grep -q -- "--$o" <<<"$out" || { echo "missing --$o in --help"; return 1; }
+	done
+	[[ "$("$bin" --version)" =~ ^${bin##*/}\ [0-9] ]]
+}

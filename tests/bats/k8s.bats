@@ -32,17 +32,13 @@ setup() {
 	# Resolved from the script's directory: run a copy beside node_modules.
 	cp "$K8S/validate.mjs" "$VALIDATOR_DIR/validate.mjs"
 	d=$(ms_tmpdir)
-	pods=$(mktemp -d /tmp/kXXX)
 	pids=()
+	pods=$(mktemp -d /tmp/kXXX)
 }
 
 teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$d" "$pods"
+	scratch_teardown
+	rm -rf "$pods"
 }
 
 fail() {

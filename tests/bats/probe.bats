@@ -15,12 +15,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$d"
+	scratch_teardown
 }
 
 # A socket file nobody listens on: migsock-bind creates it and execs a
@@ -31,17 +26,7 @@ stale_socket() {
 }
 
 @test "probe: --help lists every option of the option table, --version" {
-	run "$PROBE" --help
-	[ "$status" -eq 0 ]
-	local opts
-	opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$TOP/src/probe/main.c")
-	[ -n "$opts" ]
-	for o in $opts; do
-		grep -q -- "--$o" <<<"$output" || { echo "missing --$o in --help"; false; }
-	done
-	run "$PROBE" --version
-	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^migsock-probe\ [0-9] ]]
+	help_lists_options "$PROBE" "$TOP/src/probe/main.c"
 }
 
 @test "probe: bad command lines are one line and exit 2" {

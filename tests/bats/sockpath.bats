@@ -15,12 +15,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$d"
+	scratch_teardown
 }
 
 # Bind at $1 and report what the program saw: "ok" if it got a socket.

@@ -25,12 +25,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$d"
+	scratch_teardown
 }
 
 # The service's ExecStart command, as systemd would run it here: @BINDIR@ is

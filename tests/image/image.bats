@@ -54,18 +54,13 @@ setup() {
 }
 
 teardown() {
-	local p
 	# The relay inside the container first (its host pid, from --pid host):
 	# killing `buildah run` alone leaves the container's process running.
 	if [ -s "$d/relay.pid" ]; then
 		kill -TERM "$(cat "$d/relay.pid")" 2>/dev/null || true
 	fi
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
 	[ -z "$ctr" ] || bah rm "$ctr" >/dev/null 2>&1 || true
-	rm -rf "$d"
+	scratch_teardown
 }
 
 config() {
