@@ -144,8 +144,8 @@ check-run: all asan shellcheck
 	$(MAKE) BUILDDIR=build/asan SANITIZE=1 bats e2e
 	$(if $(CHECK_EXTRA),$(MAKE) $(CHECK_EXTRA))
 
-SHELL_SCRIPTS = $(shell grep -rlIE '^#!.*(ba)?sh' .ci container examples sockets tests selinux man 2>/dev/null) \
-	$(wildcard sockets/*.sh)
+SHELL_SCRIPTS = $(sort $(shell grep -rlIE '^#!.*(ba)?sh' .ci container examples sockets tests selinux man systemd 2>/dev/null) \
+	$(wildcard sockets/*.sh tests/*/*.bats tests/*/*.bash))
 shellcheck:
 	shellcheck -x $(SHELL_SCRIPTS)
 
