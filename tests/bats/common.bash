@@ -34,6 +34,7 @@ require_root() {
 
 # scratch_teardown: stop and reap every process in the array pids, remove
 # the scratch directory $d (both set by the test file's setup()).
+# shellcheck disable=SC2154
 scratch_teardown() {
 	local p
 	for p in "${pids[@]}"; do
