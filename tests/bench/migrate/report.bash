@@ -199,3 +199,13 @@ END {
 	printf "</svg>\n"
 }' "$1"
 }
+
+# report_crashes CRASHES: the migrations whose guest died on the
+# destination right after libvirt reported success (then done again).
+report_crashes() {
+	local n
+	n=$(($(wc -l <"$1") - 1))
+	[ "$n" -gt 0 ] || return 0
+	printf '\n%d migration(s) reported complete, then the guest died on the destination (done again):\n' "$n"
+	awk -F'\t' 'NR > 1 { printf "  case %s, parallel %s, run %s, attempt %s: %s\n", $1, $2, $3, $4, $5 }' "$1"
+}
