@@ -19,7 +19,7 @@ SANDBOX_SYSCALLS(__NR_splice, __NR_pipe2, __NR_fcntl, __NR_read,
 #define GROW_AFTER_FILLS 2
 
 struct fwd_budget fwd_budget = {
-	.max_pipe = 1024 * 1024, .limit = 256u << 20, .used = 0,
+	.max_pipe = FWD_PIPE_MAX, .limit = 256u << 20, .used = 0,
 };
 
 void fwd_budget_init(size_t pipe_max_size, size_t user_pages_soft,

@@ -31,6 +31,14 @@ struct fwd {
 	uint64_t bytes;       /* delivered to the destination */
 };
 
+/* The largest pipe a bulk direction grows to. Not bigger: the bytes in
+ * flight (client's socket buffer + pipe + our socket buffer) should stay
+ * in the CPU cache, so the receiver copies out of cache, not memory. On
+ * the 2-CPU test machine a 1 MiB pipe made one relayed stream 19% slower
+ * than 256 KiB (5.3 vs 6.5 GB/s, all pinned to one CPU): the receiving
+ * end's CPU per GB rose from 0.056 to 0.072 s. */
+#define FWD_PIPE_MAX (256 * 1024)
+
 /* Sizing policy, set once at start (from /proc/sys/fs, before the
  * sandbox). */
 struct fwd_budget {

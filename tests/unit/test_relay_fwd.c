@@ -226,7 +226,7 @@ TEST(budget_from_proc_values)
 	struct fwd_budget saved = fwd_budget;
 
 	fwd_budget_init(1 << 20, 16384, 4096);
-	CHECK(fwd_budget.max_pipe == 1 << 20);
+	CHECK(fwd_budget.max_pipe == FWD_PIPE_MAX);
 	CHECK(fwd_budget.limit == 32u << 20);
 	fwd_budget_init(65536, 0, 4096);
 	CHECK(fwd_budget.max_pipe == 65536);
