@@ -347,6 +347,8 @@ void conn_event(struct relay *r, struct ev_src *ev, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		*(client ? &c->c_rd : &c->u_rd) = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		fwd_src_hangup(client ? &c->up : &c->down);
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		*(client ? &c->c_wr : &c->u_wr) = true;
 	conn_pump(r, c);

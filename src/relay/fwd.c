@@ -5,15 +5,20 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fwd.h"
 #include "sandbox.h"
 
 SANDBOX_SYSCALLS(__NR_splice, __NR_pipe2, __NR_fcntl, __NR_read,
-		 __NR_write, __NR_shutdown, __NR_close, __NR_recvfrom);
+		 __NR_write, __NR_shutdown, __NR_close, __NR_recvfrom,
+		 __NR_recvmsg);
 
 #define COPY_BUF_SIZE (64 * 1024)
+/* A read this size or larger marks a bulk stream (splice from then on);
+ * at most one page, so the rest of a short write fits an empty pipe. */
+#define SMALL_READ 4096
 /* Pipes start at the kernel's default; a direction that has filled its
  * pipe this many times over is a bulk stream worth a bigger one. */
 #define GROW_AFTER_FILLS 2
@@ -117,6 +122,62 @@ static int switch_to_copy(struct fwd *f)
 	return 0;
 }
 
+/* Keep what the destination did not take: into the (empty) pipe, whose
+ * page-sized minimum holds a whole small read. */
+static int stash(struct fwd *f, const char *p, size_t len)
+{
+	if (f->pipe_r < 0) {
+		int r = open_pipe(f);
+		if (r < 0)
+			return r;
+	}
+	ssize_t n = write(f->pipe_w, p, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	f->pending = len;
+	return 0;
+}
+
+/* The small-message shortcut (see fwd.h): source -> buffer ->
+ * destination, the rest (if any) into the pipe. Returns bytes read, 0 at
+ * EOF, -errno. Only with an empty pipe, so the order holds. */
+static ssize_t pass_small(struct fwd *f, int src, int dst, bool *src_ready,
+			  bool *dst_ready)
+{
+	static char buf[SMALL_READ]; /* one thread; nothing stays here */
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(src, &msg, MSG_DONTWAIT);
+	size_t sent = 0;
+
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	f->bulk = (size_t)n == sizeof(buf);
+	/* A short read means empty for now, unless the read stopped at a
+	 * message carrying descriptors (dropped: MSG_CTRUNC) or a hang-up
+	 * is still to be read. */
+	if (!f->bulk && !f->src_hup && !(msg.msg_flags & MSG_CTRUNC))
+		*src_ready = false;
+	if (dst >= 0 && *dst_ready) {
+		ssize_t w = write(dst, buf, (size_t)n);
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		if (w < 0)
+			*dst_ready = false;
+		else
+			sent = (size_t)w;
+	}
+	f->bytes += sent;
+	if (sent < (size_t)n) {
+		int r = stash(f, buf + sent, (size_t)n - sent);
+		if (r < 0)
+			return r;
+	}
+	return n;
+}
+
 /* Source -> pipe (or buffer). Returns bytes moved, 0 at EOF, -errno. */
 static ssize_t fill(struct fwd *f, int src)
 {
@@ -152,6 +213,7 @@ static ssize_t fill(struct fwd *f, int src)
 	if (n < 0)
 		return -errno;
 	f->pending += (size_t)n;
+	f->bulk = n >= SMALL_READ;
 	if (n > 0 && f->pending >= f->pipe_size)
 		maybe_grow(f);
 	return n;
@@ -194,7 +256,10 @@ static int round_once(struct fwd *f, int src, int dst, bool *src_ready,
 	ssize_t n;
 
 	if (*src_ready && can_fill(f)) {
-		n = fill(f, src);
+		if (!f->copy && !f->bulk && f->pending == 0)
+			n = pass_small(f, src, dst, src_ready, dst_ready);
+		else
+			n = fill(f, src);
 		if (n == -EAGAIN)
 			*src_ready = false;
 		else if (n < 0)

@@ -7,6 +7,11 @@
  * Memory stays bounded: the source is read only while the pipe has room,
  * so a slow reader on the destination pushes back to the sender.
  *
+ * Small reads (a request, a reply) take a shortcut through a buffer:
+ * read() then write() cost less than two splices, need no pipe, and a
+ * read shorter than the buffer tells the socket is empty (epoll(7)), which
+ * saves the extra call that would only return EAGAIN.
+ *
  * Pipes are created lazily (an idle connection holds none) and grow from
  * the kernel's default to a larger size only for bulk streams, within a
  * budget shared by all connections: past pipe-user-pages-soft the kernel
@@ -28,6 +33,8 @@ struct fwd {
 	bool copy;            /* splice refused: read()/write() */
 	bool eof;             /* the source said EOF */
 	bool shut;            /* EOF passed on: shutdown(dst, SHUT_WR) done */
+	bool bulk;            /* the last read filled its buffer: splice */
+	bool src_hup;         /* the source hung up: read on until EOF */
 	uint64_t bytes;       /* delivered to the destination */
 };
 
@@ -67,6 +74,13 @@ void fwd_release(struct fwd *f);
  * again later, for fairness), or -errno on a fatal error. */
 int fwd_pump(struct fwd *f, int src, int dst, bool *src_ready,
 	     bool *dst_ready, unsigned budget);
+
+/* The source reported EPOLLRDHUP/EPOLLHUP: a short read no longer means
+ * there is nothing left to read, the EOF still is. */
+static inline void fwd_src_hangup(struct fwd *f)
+{
+	f->src_hup = true;
+}
 
 /* All bytes passed on and EOF forwarded. */
 static inline bool fwd_done(const struct fwd *f)

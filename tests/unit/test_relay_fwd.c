@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -80,6 +81,7 @@ TEST(moves_bytes_exactly)
 	CHECK(recvd == TOTAL);
 	CHECK(r.f.bytes == TOTAL);
 	CHECK(!r.f.copy);
+	CHECK(r.f.pipe_r >= 0); /* a bulk stream goes through a pipe */
 	rig_close(&r);
 }
 
@@ -115,6 +117,7 @@ TEST(eof_passes_on_after_the_pipe_drains)
 	rig_open(&r);
 	CHECK(write(r.in[0], "hello", 5) == 5);
 	CHECK(shutdown(r.in[0], SHUT_WR) == 0);
+	fwd_src_hangup(&r.f); /* as the poller reports it: EPOLLRDHUP */
 	/* Destination not writable yet: bytes wait, EOF must wait too. */
 	r.src_ready = true;
 	r.dst_ready = false;
@@ -178,7 +181,8 @@ TEST(budget_limits_fairness_rounds)
 TEST(copy_fallback_when_splice_is_refused)
 {
 	struct rig r;
-	char path[] = "/tmp/test_relay_fwd.XXXXXX", buf[16];
+	char path[] = "/tmp/test_relay_fwd.XXXXXX";
+	static unsigned char data[3 * 4096], got[sizeof(data) + 1];
 	int file = mkstemp(path);
 
 	rig_open(&r);
@@ -190,15 +194,85 @@ TEST(copy_fallback_when_splice_is_refused)
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", file);
 	r.out[0] = open(fdpath, O_WRONLY | O_APPEND);
 	CHECK(r.out[0] >= 0);
-	CHECK(write(r.in[0], "copied", 6) == 6);
+	/* Bulk, so that splice is tried (small reads go through a buffer). */
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = pattern(i);
+	CHECK(write(r.in[0], data, sizeof(data)) == (ssize_t)sizeof(data));
 	CHECK(shutdown(r.in[0], SHUT_WR) == 0);
-	int rc = pump(&r);
+	fwd_src_hangup(&r.f);
+	int rc = 0;
+	for (int i = 0; i < 8 && rc == 0 && !r.f.eof; i++)
+		rc = pump(&r);
 	/* shutdown() on a file fails: ENOTSOCK after the bytes went out. */
 	CHECK(rc == 0 || rc == -ENOTSOCK);
 	CHECK(r.f.copy);
-	CHECK(r.f.bytes == 6);
-	CHECK(pread(file, buf, sizeof(buf), 0) == 6 && memcmp(buf, "copied", 6) == 0);
+	CHECK(r.f.bytes == sizeof(data));
+	CHECK(pread(file, got, sizeof(got), 0) == (ssize_t)sizeof(data));
+	CHECK(memcmp(got, data, sizeof(data)) == 0);
 	close(file);
+	rig_close(&r);
+}
+
+/* A small message goes through without a pipe, and the short read tells
+ * the source is empty: no further read until the next event. */
+TEST(small_messages_need_no_pipe_nor_an_eagain_read)
+{
+	struct rig r;
+	char buf[16];
+
+	rig_open(&r);
+	CHECK(write(r.in[0], "ping", 4) == 4);
+	r.src_ready = r.dst_ready = true;
+	CHECK(fwd_pump(&r.f, r.in[1], r.out[0], &r.src_ready, &r.dst_ready, 4) == 0);
+	CHECK(!r.src_ready && r.dst_ready);
+	CHECK(r.f.pipe_r < 0 && r.f.pending == 0 && r.f.bytes == 4);
+	CHECK(read(r.out[1], buf, sizeof(buf)) == 4 && memcmp(buf, "ping", 4) == 0);
+	/* Without a hang-up reported, a short read does not look for EOF;
+	 * with one, it reads on and passes the EOF. */
+	CHECK(write(r.in[0], "bye", 3) == 3);
+	CHECK(shutdown(r.in[0], SHUT_WR) == 0);
+	r.src_ready = true;
+	CHECK(fwd_pump(&r.f, r.in[1], r.out[0], &r.src_ready, &r.dst_ready, 4) == 0);
+	CHECK(!r.f.eof && r.f.bytes == 7);
+	fwd_src_hangup(&r.f);
+	r.src_ready = true;
+	CHECK(fwd_pump(&r.f, r.in[1], r.out[0], &r.src_ready, &r.dst_ready, 4) == 0);
+	CHECK(r.f.eof && fwd_done(&r.f));
+	CHECK(read(r.out[1], buf, sizeof(buf)) == 3 && memcmp(buf, "bye", 3) == 0);
+	CHECK(read(r.out[1], buf, sizeof(buf)) == 0);
+	rig_close(&r);
+}
+
+/* A small message the destination cannot take waits in the pipe, and
+ * what follows it stays behind it. */
+TEST(small_message_to_a_full_destination_keeps_its_order)
+{
+	struct rig r;
+	static char fill[65536], got[65536];
+	size_t filled = 0, total = 0; /* bytes written ahead, bytes read */
+	ssize_t n;
+
+	rig_open(&r);
+	while ((n = write(r.out[0], fill, sizeof(fill))) > 0)
+		filled += (size_t)n;
+	CHECK(write(r.in[0], "first", 5) == 5);
+	CHECK(pump(&r) == 0);
+	CHECK(r.f.pending == 5 && r.f.pipe_r >= 0);
+	CHECK(write(r.in[0], "second", 6) == 6);
+	CHECK(pump(&r) == 0);
+	CHECK(r.f.pending == 11);
+	/* The receiver empties its socket; the rest follows in order. */
+	char tail[11] = { 0 };
+	for (int spins = 0; total < filled + 11 && spins < 100000; spins++) {
+		CHECK(pump(&r) == 0);
+		n = read(r.out[1], got, sizeof(got));
+		for (ssize_t i = 0; i < n; i++, total++)
+			if (total >= filled)
+				tail[total - filled] = got[i];
+	}
+	CHECK(total == filled + 11);
+	CHECK(memcmp(tail, "firstsecond", 11) == 0);
+	CHECK(r.f.bytes == 11);
 	rig_close(&r);
 }
 
@@ -243,6 +317,8 @@ int main(void)
 	RUN(gone_destination_is_an_error);
 	RUN(budget_limits_fairness_rounds);
 	RUN(copy_fallback_when_splice_is_refused);
+	RUN(small_messages_need_no_pipe_nor_an_eagain_read);
+	RUN(small_message_to_a_full_destination_keeps_its_order);
 	RUN(bulk_streams_get_bigger_pipes_within_budget);
 	RUN(budget_from_proc_values);
 	return CHECK_DONE();
