@@ -66,12 +66,38 @@ fault_relay_start() {
 	echo $! >"$POD_STATE/log/relay-$ch.pid"
 	local i
 	for ((i = 0; i < 300; i++)); do
-		[ -s "$ready" ] && return 0
+		if [ -s "$ready" ]; then
+			relay_fds "$ch" >"$POD_STATE/log/relay-$ch.idle-fds"
+			return 0
+		fi
 		kill -0 "$(relay_pid "$ch")" 2>/dev/null || break
 		sleep 0.1
 	done
 	echo "faults: the $ch relay did not come up: $(tail -n 3 "$POD_STATE/log/relay-$ch.log")" >&2
 	return 1
+}
+
+# Open descriptors of channel $1's relay.
+relay_fds() {
+	find "/proc/$(relay_pid "$1")/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# Every live relay is back to the descriptors it had when idle: the
+# connections of the failed migration are closed on both sides.
+fault_relays_idle() {
+	local ch idle i
+	for ch in "${FAULT_CHANNELS[@]}"; do
+		kill -0 "$(relay_pid "$ch")" 2>/dev/null || continue
+		idle=$(cat "$POD_STATE/log/relay-$ch.idle-fds")
+		for ((i = 0; i < 100; i++)); do
+			[ "$(relay_fds "$ch")" -le "$idle" ] && break
+			sleep 0.1
+		done
+		if [ "$(relay_fds "$ch")" -gt "$idle" ]; then
+			echo "faults: the $ch relay holds $(relay_fds "$ch") descriptors, $idle when idle" >&2
+			return 1
+		fi
+	done
 }
 
 # Make sure every channel's relay runs (after a test killed one).
@@ -211,6 +237,7 @@ fault_on_source() {
 	local name=$1 f out
 	fault_settled "$name" || return
 	guest_verify "$name" src || return
+	fault_relays_idle || return
 	while IFS= read -r f; do
 		if [ -S "$f" ] && { [ "${f##*/}" = "$(layout_get qemu name)" ] ||
 			[ "${f##*/}" = "$(layout_get nbd name)" ]; } &&
