@@ -264,6 +264,34 @@ fault_guest() {
 	fault_migrate_wait
 	kill -CONT "$pid"
 	[ "$MIG_STATUS" -eq 7 ]
+	[[ $MIG_OUT == *"migration aborted (timeout); $G still runs on the source"* ]]
+	fault_on_source "$G"
+	fault_retry "$G"
+}
+
+# A slow path: the qemu and nbd relays are throttled from the start (let
+# run 2 ms in every 500: a few MiB/s at most), the migration cannot finish
+# within --timeout 8, and --timeout-abort ends it during the disk copy:
+# libvirt cancels the drive-mirror and the job, the guest never stopped.
+@test "fault: throttled relays and --timeout-abort: aborted, the guest stays" {
+	fault_guest fk-thr
+	local pids=("$(relay_pid qemu)" "$(relay_pid nbd)")
+	fault_migrate_bg "$G" --p2p --timeout 8 --timeout-abort
+	(
+		while kill -0 "$MIG_PID" 2>/dev/null; do
+			kill -STOP "${pids[@]}"
+			sleep 0.5
+			kill -CONT "${pids[@]}"
+			sleep 0.002
+		done
+		kill -CONT "${pids[@]}"
+	) 3>&- &
+	local throttle=$!
+	fault_migrate_wait
+	wait "$throttle" || true
+	kill -CONT "${pids[@]}"
+	[ "$MIG_STATUS" -eq 7 ]
+	[[ $MIG_OUT == *"migration aborted (timeout); $G still runs on the source"* ]]
 	fault_on_source "$G"
 	fault_retry "$G"
 }
