@@ -4,15 +4,20 @@
 # moment (the NBD disk copy or the RAM phase, found from the source's job
 # stats; the migration is throttled with --bandwidth so the moment lasts),
 # then: the guest runs on exactly one side, intact (RAM checksum, counter
-# advanced, disks), nothing is left behind, and, once the fault is cleared,
-# a second migration succeeds.
+# advanced, disks), nothing is left behind (no migration job, no domain or
+# live socket on dst, every relay back to its idle descriptors; at the end
+# no process, mount or socket under the pods' state), and, once the fault
+# is cleared, a second migration of the same guest succeeds. Where the
+# faulted migration itself completes (SIGTERM drain, p2p client killed),
+# the next test's migration is the one after it.
 #
 # What libvirt itself does in each case is written above each test: that is
-# what a migsock user gets, with migsock's relays in the path.
+# what a migsock user gets, with migsock's relays in the path. Set
+# FAULTS_SUMMARY=FILE to collect, case by case, what migsock-migrate said.
 #
 # The src sidecar's single relay is replaced by one host relay per channel
 # (faults.bash) so each channel can be killed alone. Root only; one pair of
-# pods for the file. Slow variants run with FAULTS_LONG=1.
+# pods for the file (5-10 min on a busy 2-core machine).
 
 load faults
 
