@@ -59,13 +59,36 @@ int ms_fail_errno(struct ms_error *e, int code, const char *fmt, ...)
 /* Severity prefixes journald understands (sd-daemon.h values). */
 enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6 };
 
+/* Every message is one line, whatever it quotes: libvirt's and QEMU's
+ * errors carry newlines. Each line break (and the blanks after it) becomes
+ * "; " in @out; trailing ones are dropped. */
+static void one_line(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (const char *r = in; *r && o + 3 < outlen; r++) {
+		if (*r != '\n' && *r != '\r') {
+			out[o++] = *r;
+			continue;
+		}
+		while (r[1] == '\n' || r[1] == '\r' || r[1] == ' ' || r[1] == '\t')
+			r++;
+		if (r[1]) {
+			out[o++] = ';';
+			out[o++] = ' ';
+		}
+	}
+	out[o] = '\0';
+}
+
 static void vlog(int prio, int err, const char *fmt, va_list ap)
 {
-	char line[1024];
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	char raw[1024], line[1024];
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
 
-	if (err && n >= 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
+	if (err && n >= 0 && (size_t)n < sizeof(raw))
+		snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(err));
+	one_line(raw, line, sizeof(line));
 	if (getenv("JOURNAL_STREAM"))
 		fprintf(stderr, "<%d>%s: %s\n", prio, prog, line);
 	else

@@ -26,9 +26,35 @@ TEST(json_escape_quotes_and_controls)
 	CHECK(strlen(small) < sizeof(small));
 }
 
+/* What log_error() writes to stderr for @msg. */
+static void logged(const char *msg, char *buf, size_t len)
+{
+	FILE *saved = stderr, *tmp = tmpfile();
+
+	stderr = tmp;
+	log_error("%s", msg);
+	stderr = saved;
+	rewind(tmp);
+	size_t n = fread(buf, 1, len - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+}
+
+TEST(messages_are_one_line)
+{
+	char buf[256];
+
+	log_init("/usr/bin/migsock-test");
+	logged("failed: internal error: qemu closed\n  load failed\n", buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "migsock-test: failed: internal error: qemu closed; load failed\n");
+	logged("a\r\n\r\nb", buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "migsock-test: a; b\n");
+}
+
 int main(void)
 {
 	RUN(fail_fills_error);
 	RUN(json_escape_quotes_and_controls);
+	RUN(messages_are_one_line);
 	return CHECK_DONE();
 }
