@@ -21,6 +21,3 @@ uninstall-examples: uninstall-systemd
 
 INSTALL_EXTRA += install-examples
 UNINSTALL_EXTRA += uninstall-examples
-# The Makefile reads install's prerequisites before including fragments.
-install: install-examples
-uninstall: uninstall-examples

@@ -56,6 +56,3 @@ uninstall-man:
 
 INSTALL_EXTRA += install-man
 UNINSTALL_EXTRA += uninstall-man
-# The Makefile reads install's prerequisites before including fragments.
-install: install-man
-uninstall: uninstall-man

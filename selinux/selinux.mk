@@ -92,7 +92,3 @@ selinux-uninstall:
 
 INSTALL_EXTRA += selinux-install
 UNINSTALL_EXTRA += selinux-uninstall
-# The Makefile reads its install prerequisites before including the
-# fragments, so name them here too.
-install: selinux-install
-uninstall: selinux-uninstall

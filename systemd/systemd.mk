@@ -19,6 +19,3 @@ uninstall-systemd:
 
 INSTALL_EXTRA += install-systemd
 UNINSTALL_EXTRA += uninstall-systemd
-# The Makefile reads install's prerequisites before including fragments.
-install: install-systemd
-uninstall: uninstall-systemd
