@@ -200,12 +200,13 @@ END {
 }' "$1"
 }
 
-# report_crashes CRASHES: the migrations whose guest died on the
-# destination right after libvirt reported success (then done again).
-report_crashes() {
+# report_incidents INCIDENTS: migrations that failed, or whose guest died
+# on the destination right after libvirt reported success; each was done
+# again, so the table holds only completed migrations.
+report_incidents() {
 	local n
 	n=$(($(wc -l <"$1") - 1))
 	[ "$n" -gt 0 ] || return 0
-	printf '\n%d migration(s) reported complete, then the guest died on the destination (done again):\n' "$n"
+	printf '\n%d incident(s), each migration done again:\n' "$n"
 	awk -F'\t' 'NR > 1 { printf "  case %s, parallel %s, run %s, attempt %s: %s\n", $1, $2, $3, $4, $5 }' "$1"
 }
