@@ -128,14 +128,16 @@ function nice(v,    m) {
 	return 10 * m
 }
 # Panel at x0 (width w, plot height h, top y0) of metric m.
-function panel(x0, y0, w, h, m, title, unit, fmt,    ymax, i, j, p, c, k, gw, bw, x, med, lo, hi, yb, t) {
+function panel(x0, y0, w, h, m, title, unit, fmt,    ymax, i, j, p, c, k, gw, bw, x, med, lo, hi, yb, t, cut) {
 	ymax = 0
 	for (i = 1; i <= np; i++)
 		for (j = 1; j <= ncase[plist[i]]; j++) {
 			k = plist[i] SUBSEP clist[plist[i], j] SUBSEP m
-			if (cnt[k] && stat3(k, "max") > ymax) ymax = stat3(k, "max")
+			if (cnt[k] && stat3(k, "med") > ymax) ymax = stat3(k, "med")
 		}
-	ymax = nice(ymax * 1.1)
+	# Scaled to the medians: one outlier run must not flatten every bar
+	# (a whisker past the top is cut there and labelled with its value).
+	ymax = nice(ymax * 1.5)
 	text(x0 + w / 2, y0 - 12, title, "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"")
 	for (t = 0; t <= 4; t++) {
 		yb = y0 + h - h * t / 4
@@ -153,12 +155,17 @@ function panel(x0, y0, w, h, m, title, unit, fmt,    ymax, i, j, p, c, k, gw, bw
 			k = p SUBSEP c SUBSEP m
 			if (!cnt[k]) continue
 			med = stat3(k, "med"); lo = stat3(k, "min"); hi = stat3(k, "max")
+			cut = hi > ymax
+			if (cut) {
+				text(x + bw / 2 + 4, y0 + 10, sprintf("max " fmt, hi), "font-size=\"10\" fill=\"#555\"")
+				hi = ymax
+			}
 			x = x0 + gw * (i - 1) + gw * 0.1 + bw * (j - 1)
 			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x + 2, y0 + h - h * med / ymax, bw - 4, h * med / ymax, colour[c]
 			line(x + bw / 2, y0 + h - h * lo / ymax, x + bw / 2, y0 + h - h * hi / ymax, "stroke=\"#000\" stroke-width=\"1.5\"")
 			line(x + bw / 2 - 5, y0 + h - h * lo / ymax, x + bw / 2 + 5, y0 + h - h * lo / ymax, "stroke=\"#000\" stroke-width=\"1.5\"")
 			line(x + bw / 2 - 5, y0 + h - h * hi / ymax, x + bw / 2 + 5, y0 + h - h * hi / ymax, "stroke=\"#000\" stroke-width=\"1.5\"")
-			text(x + bw / 2, y0 + h - h * hi / ymax - 5, sprintf(fmt, med), "text-anchor=\"middle\" font-size=\"11\"")
+			text(x + bw / 2 + (cut ? bw / 4 : 0), y0 + h - h * (cut ? med : hi) / ymax - 5, sprintf(fmt, med), "text-anchor=\"" (cut ? "start" : "middle") "\" font-size=\"11\"")
 			text(x + bw / 2, y0 + h - 4, c, "text-anchor=\"middle\" font-size=\"11\" fill=\"#fff\" font-weight=\"bold\"")
 		}
 	}
