@@ -2,7 +2,7 @@
 # tests/bench/migrate/report.bash - the table and the SVG plot of the
 # migration benchmark, from its results.tsv (see run-bench-migrate):
 #   case parallel run wall_s elapsed_ms downtime_ms memory_bps iterations
-#   data_bytes fwd_cpu_s load1
+#   data_bytes fwd_cpu_s load1 fwd_wait_s
 # Plain POSIX awk (Debian's default is mawk): no asort, no gawk extensions.
 
 # Shared awk: collect the values of every (parallel, case) group, medians,
@@ -57,6 +57,7 @@ NR == 1 { next }
 	add(p SUBSEP c SUBSEP "iter", $8)
 	add(p SUBSEP c SUBSEP "cpu", $10)
 	add(p SUBSEP c SUBSEP "load", $11)
+	add(p SUBSEP c SUBSEP "wait", $12)
 	total[p, c, r] = $5
 	if (!((p, r) in seenpr)) { seenpr[p, r] = 1; nrun[p]++; rlist[p, nrun[p]] = r }
 }
@@ -94,11 +95,11 @@ END {
 	for (i = 1; i <= np; i++) {
 		p = plist[i]
 		printf "\n%s: median [min-max] of %d runs\n", parlabel(p), nrun[p]
-		printf "%-28s %-22s %-22s %-22s %-22s %-22s %-22s\n", "case", "total s (libvirt)", "downtime ms", "memory MiB/s", "iterations", "forwarder CPU s", "wall s (command)"
+		printf "%-28s %-22s %-22s %-22s %-22s %-22s %-22s %-22s\n", "case", "total s (libvirt)", "downtime ms", "memory MiB/s", "iterations", "forwarder CPU s", "fwd waiting for CPU s", "wall s (command)"
 		for (j = 1; j <= ncase[p]; j++) {
 			c = clist[p, j]
 			k = p SUBSEP c SUBSEP
-			printf "%-28s %s %s %s %s %s %s\n", label(c), cell(k "total", "%.2f"), cell(k "down", "%.0f"), cell(k "bw", "%.0f"), cell(k "iter", "%.0f"), cell(k "cpu", "%.2f"), cell(k "wall", "%.2f")
+			printf "%-28s %s %s %s %s %s %s %s\n", label(c), cell(k "total", "%.2f"), cell(k "down", "%.0f"), cell(k "bw", "%.0f"), cell(k "iter", "%.0f"), cell(k "cpu", "%.2f"), cell(k "wait", "%.2f"), cell(k "wall", "%.2f")
 		}
 		verdict(p, "b", "a", 1.10)
 		verdict(p, "b", "c", 0.75)
