@@ -22,6 +22,17 @@ const char *log_prog(void)
 	return prog;
 }
 
+/* ": strerror(err)" at @buf + @n, and the fix where it is always the same:
+ * out of descriptors means the limit is too low for the job. */
+static void append_errno(char *buf, size_t len, int n, int err)
+{
+	if (!err || n < 0 || (size_t)n >= len)
+		return;
+	snprintf(buf + n, len - (size_t)n, ": %s%s", strerror(err),
+		 err == EMFILE || err == ENFILE ?
+		 ": raise the descriptor limit (ulimit -n)" : "");
+}
+
 static int ms_vfail(struct ms_error *e, int code, int err, const char *fmt,
 		    va_list ap)
 {
@@ -29,8 +40,7 @@ static int ms_vfail(struct ms_error *e, int code, int err, const char *fmt,
 		return -1;
 	e->code = code;
 	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	if (err && n >= 0 && (size_t)n < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(err));
+	append_errno(e->msg, sizeof(e->msg), n, err);
 	return -1;
 }
 
@@ -86,8 +96,7 @@ static void vlog(int prio, int err, const char *fmt, va_list ap)
 	char raw[1024], line[1024];
 	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
 
-	if (err && n >= 0 && (size_t)n < sizeof(raw))
-		snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(err));
+	append_errno(raw, sizeof(raw), n, err);
 	one_line(raw, line, sizeof(line));
 	if (getenv("JOURNAL_STREAM"))
 		fprintf(stderr, "<%d>%s: %s\n", prio, prog, line);
