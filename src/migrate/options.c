@@ -397,13 +397,18 @@ static bool is_unix_uri(const char *uri)
 	return starts_with(uri, "unix:");
 }
 
-/* The path a unix: URI names must be absolute: libvirt hands it to QEMU. */
+/* migsock moves the data streams over UNIX sockets only, and the path a
+ * unix: URI names must be absolute: libvirt hands it to QEMU. */
 static int check_unix_uri(const char *opt, const char *uri, struct ms_error *e)
 {
 	char path[PATH_MAX];
 
-	if (!uri || !is_unix_uri(uri))
+	if (!uri)
 		return 0;
+	if (!is_unix_uri(uri))
+		return ms_fail(e, MS_EXIT_USAGE,
+			       "%s '%s' is not a UNIX socket: write "
+			       "unix:///absolute/path", opt, uri);
 	if (!mig_uri_unix_path(uri, path, sizeof(path)))
 		return ms_fail(e, MS_EXIT_USAGE,
 			       "%s '%s' names no socket path: write "
@@ -427,6 +432,10 @@ static int check_basics(const struct mig_opts *o, struct ms_error *e)
 	if (!o->desturi)
 		return refuse(e, "no destination given: give --desturi URI or "
 			      "--dir DIR (the shared socket directory)");
+	if (!strstr(o->desturi, "://"))
+		return ms_fail(e, MS_EXIT_USAGE, "--desturi '%s' is not a "
+			       "libvirt URI: write e.g. qemu+unix:///system?"
+			       "socket=/path/test-sock-driver", o->desturi);
 	if (check_unix_uri("--migrateuri", o->migrateuri, e) < 0 ||
 	    check_unix_uri("--disks-uri", o->disks_uri, e) < 0)
 		return -1;

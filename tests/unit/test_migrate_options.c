@@ -193,17 +193,22 @@ TEST(refusals_without_base_options)
 	char *nosrc[] = { "m", "g", NULL };
 	char *nouri[] = { "m", "-c", "x", "g", "--live", "--desturi",
 			  "qemu+unix:///system?socket=/d/s", NULL };
-	char *offl[] = { "m", "-c", "x", "g", "--offline", "--desturi", "d", NULL };
+	char *offl[] = { "m", "-c", "x", "g", "--offline", "--desturi", "qemu+tcp://d/system", NULL };
 	char *offcopy[] = { "m", "-c", "x", "g", "--offline", "--persistent",
-			    "--copy-storage-all", "--desturi", "d", NULL };
+			    "--copy-storage-all", "--desturi", "qemu+tcp://d/system", NULL };
 	char *offpar[] = { "m", "-c", "x", "g", "--offline", "--persistent",
-			   "--parallel", "--desturi", "d", NULL };
-	char *tunnop2p[] = { "m", "-c", "x", "g", "--tunnelled", "--desturi", "d", NULL };
-	char *tmo[] = { "m", "-c", "x", "g", "--timeout", "3", "--desturi", "d",
+			   "--parallel", "--desturi", "qemu+tcp://d/system", NULL };
+	char *tunnop2p[] = { "m", "-c", "x", "g", "--tunnelled", "--desturi", "qemu+tcp://d/system", NULL };
+	char *tmo[] = { "m", "-c", "x", "g", "--timeout", "3", "--desturi", "qemu+tcp://d/system",
 			"--migrateuri", "unix:///q", NULL };
 	char *offok[] = { "m", "-c", "x", "g", "--offline", "--persistent",
 			  "--p2p", "--desturi", "qemu+unix:///system?socket=/d/s", NULL };
+	char *notauri[] = { "m", "-c", "x", "g", "--desturi", "other", NULL };
+	char *tcpuri[] = { "m", "-c", "x", "g", "--desturi", "qemu+tcp://d/system",
+			   "--migrateuri", "tcp://host:4444", NULL };
 	struct { char **argv; int argc; const char *msg; } cases[] = {
+		{ notauri, ARGC(notauri), "--desturi 'other' is not a libvirt URI: write e.g. qemu+unix:///system?socket=/path/test-sock-driver" },
+		{ tcpuri, ARGC(tcpuri), "--migrateuri 'tcp://host:4444' is not a UNIX socket: write unix:///absolute/path" },
 		{ nodom, ARGC(nodom), "no domain given: name it with --domain NAME" },
 		{ nodst, ARGC(nodst), "no destination given: give --desturi URI or --dir DIR (the shared socket directory)" },
 		{ nosrc, ARGC(nosrc), "no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock)" },
