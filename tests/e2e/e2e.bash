@@ -101,6 +101,12 @@ pods_logs() {
 	done
 }
 
+# pods_logs_if_failed: in a bats teardown, show the pods' logs when the test
+# that just ran failed.
+pods_logs_if_failed() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || pods_logs
+}
+
 # side_uri src|dst: the host-side libvirt URI of that pod's daemon.
 side_uri() {
 	case $1 in

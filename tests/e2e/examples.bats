@@ -33,9 +33,7 @@ setup() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-		pods_logs
-	fi
+	pods_logs_if_failed
 	# Each test's guest, wherever it is now.
 	local side
 	[ -n "$guest" ] || return 0

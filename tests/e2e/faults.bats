@@ -45,7 +45,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || pods_logs
+	pods_logs_if_failed
 	[ -z "${MIG_PID:-}" ] || kill -KILL "$MIG_PID" 2>/dev/null || true
 	[ -z "${G:-}" ] || fault_cleanup "$G"
 }

@@ -21,9 +21,7 @@ setup() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-		pods_logs
-	fi
+	pods_logs_if_failed
 }
 
 @test "migrate-shared: p2p live with storage copy through one shared directory" {

@@ -22,9 +22,7 @@ setup() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-		pods_logs
-	fi
+	pods_logs_if_failed
 }
 
 # A small guest: 128 MiB, 32 filled, disks of 16 MiB.

@@ -27,9 +27,7 @@ setup() {
 }
 
 teardown() {
-	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
-		pods_logs
-	fi
+	pods_logs_if_failed
 }
 
 # domain_xml NAME UUID DESCRIPTION
