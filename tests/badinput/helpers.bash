@@ -119,6 +119,9 @@ relay_kib() {
 
 # One round trip through the relay to an upstream echo: proves it serves.
 relay_serves() {
+	# A fresh echo upstream; removing any earlier one first, so the wait
+	# below cannot see the old socket in the moment socat replaces it.
+	rm -f "$D/up"
 	bg socat "UNIX-LISTEN:$D/up,unlink-early" EXEC:cat
 	wait_for_file "$D/up" || return 1
 	local got
