@@ -124,6 +124,12 @@ relay_serves() {
 	rm -f "$D/up"
 	bg socat "UNIX-LISTEN:$D/up,unlink-early" EXEC:cat
 	wait_for_file "$D/up" || return 1
+	relay_echoes
+}
+
+# relay_echoes: a line sent through the relay comes back from the echo
+# upstream that is already listening.
+relay_echoes() {
 	local got
 	got=$(printf 'ping\n' | timeout 10 socat -t 2 - "UNIX-CONNECT:$D/l")
 	[ "$got" = ping ] || { echo "scenario: the relay no longer forwards (got '$got')" >&2; return 1; }
@@ -227,7 +233,7 @@ sc_connect_storm() {
 	done
 	wait_children_except "$RELAY_PID"
 	relay_alive || relay_abandon || return
-	relay_serves || relay_abandon || return
+	relay_echoes || relay_abandon || return
 	relay_stop
 }
 
