@@ -11,7 +11,7 @@ MSBENCH_SRCS := tests/bench/msbench.c tests/bench/report.c
 $(MSBENCH): $(MSBENCH_SRCS) tests/bench/msbench.h $(LIBA) $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/bench -pthread $(ALL_LDFLAGS) -o $@ \
-		$(MSBENCH_SRCS) $(LIBA) -pthread
+		$(MSBENCH_SRCS) $(LIBA) $(PKG_LIBS) -pthread
 
 .PHONY: bench-tool bench-smoke bench-smoke-run
 bench-tool: $(MSBENCH)

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sockpath.h"
 #include "msbench.h"
 #include "util.h"
 
@@ -219,19 +220,7 @@ static int sockaddr_for(const char *path, struct sockaddr_un *sa,
 
 static int connect_to(const char *path, struct ms_error *e)
 {
-	struct sockaddr_un sa;
-	_cleanup_fd_ int fd = -1;
-
-	if (sockaddr_for(path, &sa, e) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return ms_fail_errno(e, MS_EXIT_SYS, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return ms_fail_errno(e, MS_EXIT_FAIL,
-				     "connect to %s: start the server or forwarder first",
-				     path);
-	return steal_fd(&fd);
+	return sock_connect_path(path, NULL, false, e);
 }
 
 /* Connect and send the hello that picks the server's mode. */
