@@ -248,6 +248,62 @@ value_of() {
 	[[ "$output" == *"must start with results-"* ]]
 }
 
+# A results.tsv of the migration benchmark: one full row per case and
+# scenario of one run (see run-bench-migrate for the columns).
+fake_migrate_results() {
+	local c s pc hog
+	printf 'case\tscenario\trun\twall_s\telapsed_ms\tdowntime_ms\tmemory_bps\titerations\tmoved_bytes\tfwd_cpu_s\tload1\tfwd_wait_s\tfwd_rss_peak_kib\tfwd_pipes_peak_kib\tfwd_procs\tpostcopy\tpostcopy_requests\thog_cpu_s\tsetup_s\n'
+	for s in one parallel postcopy contention; do
+		for c in a b d; do
+			[ "$s" != postcopy ] || [ "$c" != d ] || continue
+			pc=0 hog=0
+			[ "$s" != postcopy ] || pc=1
+			[ "$s" != contention ] || hog=3.5
+			printf '%s\t%s\t1\t5.1\t%s\t80\t600000000\t4\t2147483648\t0.5\t0.2\t0.1\t3000\t512\t2\t%s\t3\t%s\t20\n' \
+				"$c" "$s" "$([ "$c" = b ] && echo 4000 || echo 5000)" "$pc" "$hog"
+		done
+	done
+}
+
+@test "bench-migrate: every figure or no table; the targets from its results" {
+	local rbm=$TOP/tests/bench/migrate/run-bench-migrate
+	fake_migrate_results >"$dir/results.tsv"
+	check() {
+		bash -c '. "$1"; OUT=$2; CASES="a b d"; RUNS=1
+			SCENARIOS="one parallel postcopy contention"; check_results' _ "$rbm" "$dir"
+	}
+	run check
+	[ "$status" -eq 0 ]
+	# A missing figure, a post-copy that never switched, hogs that never
+	# ran, a missing migration: each is named.
+	sed -i '3s/\t3000\t/\tnan\t/' "$dir/results.tsv"
+	run check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"b one run 1: no fwd_rss_peak_kib"* ]]
+	fake_migrate_results | awk -F'\t' -v OFS='\t' '$2 == "postcopy" { $16 = 0 } $2 == "contention" { $18 = 0 } 1' \
+		| grep -v '^d.parallel' >"$dir/results.tsv"
+	run check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"a postcopy run 1: the migration never switched to post-copy"* ]]
+	[[ "$output" == *"d contention run 1: the CPU hogs did not run"* ]]
+	[[ "$output" == *"10 results for 11 migrations"* ]]
+	# The targets: 4000/5000 ms is 0.80 against no forwarder and socat.
+	fake_migrate_results >"$dir/results.tsv"
+	run bash -c '. "$1"; report_targets_tsv "$2"' _ "$TOP/tests/bench/migrate/report.bash" "$dir/results.tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[0]}" == "e2e one connection, relay / no forwarder (shared dir)"$'\t'"0.80x"$'\t'"<= 1.05x"$'\t'"met"$'\t'* ]]
+	[[ "${lines[3]}" == "e2e contention: one connection, a CPU hog per core, relay / socat -b 1048576"$'\t'"0.80x"$'\t'"<= 0.80x"$'\t'"met"$'\t'* ]]
+	sed -i 's/^b\tcontention\t1\t5.1\t4000/b\tcontention\t1\t5.1\t4500/' "$dir/results.tsv"
+	run bash -c '. "$1"; report_targets_tsv "$2"' _ "$TOP/tests/bench/migrate/report.bash" "$dir/results.tsv"
+	[[ "${lines[3]}" == *$'\t'"0.90x"$'\t'"<= 0.80x"$'\t'"MISSED by 12%"$'\t'* ]]
+	run bash -c '. "$1"; report_table "$2" /dev/null' _ "$TOP/tests/bench/migrate/report.bash" "$dir/results.tsv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"post-copy (after one pre-copy pass): median [min-max] of 1 runs"* ]]
+	[[ "$output" == *"CPU seconds the hogs got during the migration"* ]]
+}
+
 # The whole pipeline, small: make bench's driver and every migration
 # scenario and case, then the folder. Minutes, not seconds: real pods and
 # TCG guests. Asserts every figure is there, never a speed.
