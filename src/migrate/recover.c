@@ -354,9 +354,11 @@ void mig_recover(struct mig_ctx *c, struct mig_outcome *out)
 	memset(&r, 0, sizeof(r));
 	r.postcopy_failed = true;
 	snprintf(r.first_error, sizeof(r.first_error), "%s", out->error);
-	say(c->o, "postcopy-failed", 0, 0, "the migration of %s failed in "
-	    "post-copy (%s): the source is paused (post-copy failed)",
-	    c->o->domain, out->error);
+	/* Without --recover the result line says it all (one line). */
+	if (c->o->recover || c->o->json)
+		say(c->o, "postcopy-failed", 0, 0, "the migration of %s failed "
+		    "in post-copy (%s): the source is paused (post-copy "
+		    "failed)", c->o->domain, out->error);
 	if (c->o->recover)
 		recover_loop(c, out, &r);
 	if (!r.recovered && !r.dst_lost) {
