@@ -22,10 +22,7 @@
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return mig_now();
 }
 
 /* --- preflight ------------------------------------------------------- */
@@ -169,6 +166,34 @@ static bool dst_lost(struct mig_ctx *c)
 	return lost;
 }
 
+/* The migration finished although libvirt marked it failed: seen when
+ * only the daemons' connection broke (driver channel) while QEMU's stream
+ * went on. The source let the guest go, the destination runs it. */
+static bool completed_meanwhile(struct mig_ctx *c)
+{
+	unsigned char uuid[VIR_UUID_BUFLEN];
+	virDomainPtr d;
+	int state = 0, reason = 0;
+	bool src_gone, dst_runs = false;
+
+	if (!c->dst.conn || virConnectIsAlive(c->dst.conn) != 1 ||
+	    virDomainGetUUID(c->dom, uuid) < 0)
+		return false;
+	d = virDomainLookupByUUID(c->src.conn, uuid);
+	src_gone = !d || virDomainIsActive(d) != 1;
+	if (d)
+		virDomainFree(d);
+	if (!src_gone)
+		return false;
+	if ((d = virDomainLookupByUUID(c->dst.conn, uuid))) {
+		dst_runs = virDomainGetState(d, &state, &reason, 0) == 0 &&
+			   state == VIR_DOMAIN_RUNNING &&
+			   reason != VIR_DOMAIN_RUNNING_POSTCOPY_FAILED;
+		virDomainFree(d);
+	}
+	return dst_runs;
+}
+
 /* --- waiting for the sockets ----------------------------------------- */
 
 static bool add_path(const struct mig_opts *o, const char *uri,
@@ -282,7 +307,7 @@ static void list_paths(char (*paths)[PATH_MAX], int n, char *buf,
 
 /* One resume; true when it completed. @out keeps the outcome. */
 static bool resume_once(struct mig_ctx *c, struct mig_outcome *out,
-			struct mig_recovery *r, double back)
+			struct mig_recovery *r, double back, double deadline)
 {
 	struct mig_outcome o2;
 
@@ -290,7 +315,21 @@ static bool resume_once(struct mig_ctx *c, struct mig_outcome *out,
 	say(c->o, "resuming", r->attempts, now_s() - back,
 	    "resuming the post-copy migration of %s (attempt %d)",
 	    c->o->domain, r->attempts);
+	mig_run_deadline(deadline);
 	mig_run_flags(c, &o2, VIR_MIGRATE_POSTCOPY_RESUME);
+	mig_run_deadline(0);
+	if (o2.abandoned && !o2.aborted) {
+		/* Seen under TCG: the destination QEMU's vCPU waits for a page
+		 * while holding the big lock, its monitor cannot answer, and
+		 * libvirt's resume waits for it forever. */
+		snprintf(out->error, sizeof(out->error), "the resume call did "
+			 "not return within --recover %d s (the destination QEMU "
+			 "may be stuck waiting for a page)", c->o->recover);
+		out->abandoned_resume = true;
+		say(c->o, "attempt-failed", r->attempts, now_s() - back, "%s",
+		    out->error);
+		return false;
+	}
 	if (o2.rc == 0 || o2.aborted || o2.abandoned) {
 		o2.seconds += out->seconds;
 		*out = o2;
@@ -300,6 +339,22 @@ static bool resume_once(struct mig_ctx *c, struct mig_outcome *out,
 	say(c->o, "attempt-failed", r->attempts, now_s() - back,
 	    "resume attempt %d failed: %s", r->attempts, o2.error);
 	return false;
+}
+
+/* QEMU completed on its own: a success, said as such. */
+static bool finished(struct mig_ctx *c, struct mig_outcome *out,
+		     struct mig_recovery *r, double back)
+{
+	if (!completed_meanwhile(c))
+		return false;
+	out->rc = 0;
+	out->error[0] = '\0';
+	r->recovered = r->completed_by_qemu = true;
+	r->back_seconds = now_s() - back;
+	say(c->o, "completed", r->attempts, r->back_seconds, "the migration "
+	    "of %s completed without a resume: the guest runs on the "
+	    "destination", c->o->domain);
+	return true;
 }
 
 static void recover_loop(struct mig_ctx *c, struct mig_outcome *out,
@@ -329,15 +384,19 @@ static void recover_loop(struct mig_ctx *c, struct mig_outcome *out,
 			    "the sockets accept again after %.1f s",
 			    back - start);
 		reopen_dst(c);
+		if (finished(c, out, r, back))
+			return;
 		if ((r->dst_lost = dst_lost(c)))
 			return;
-		if (resume_once(c, out, r, back)) {
+		if (resume_once(c, out, r, back, deadline)) {
 			r->recovered = out->rc == 0;
 			r->back_seconds = now_s() - back;
 			return;
 		}
-		if (!src_postcopy_failed(c))
+		if (finished(c, out, r, back))
 			return;
+		if (out->abandoned_resume || !src_postcopy_failed(c))
+			break;
 		if ((w = pause_ms(RETRY_PAUSE_S * 1000)) != 0)
 			break;
 	}

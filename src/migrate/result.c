@@ -226,7 +226,9 @@ static void verify_abandoned(const struct mig_ctx *c, struct mig_report *r,
 		 r->dst.checked ? mig_place_state(&r->dst, s2, sizeof(s2)) :
 		 "not visible", on_src ? " (the job may still be running)" : "",
 		 c->src.uri, c->o->domain);
-	fail(r, on_src ? MS_EXIT_ABORTED : MS_EXIT_FAIL, m);
+	fail(r, on_src ? MS_EXIT_ABORTED :
+	     r->src.reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED &&
+	     r->src.state == VIR_DOMAIN_PAUSED ? MS_EXIT_POSTCOPY : MS_EXIT_FAIL, m);
 }
 
 /* A failed or aborted migration: the guest must still be on the source. */
@@ -343,10 +345,12 @@ static void print_recovery(const struct mig_report *r)
 		return;
 	}
 	printf("\"recovery\":{\"attempts\":%d,\"recovered\":%s,"
+	       "\"completed_without_resume\":%s,"
 	       "\"destination_lost\":%s,\"wait_seconds\":%.3f,"
 	       "\"seconds_since_sockets_back\":", x->attempts,
-	       x->recovered ? "true" : "false", x->dst_lost ? "true" : "false",
-	       x->wait_seconds);
+	       x->recovered ? "true" : "false",
+	       x->completed_by_qemu ? "true" : "false",
+	       x->dst_lost ? "true" : "false", x->wait_seconds);
 	if (x->recovered)
 		printf("%.3f},", x->back_seconds);
 	else

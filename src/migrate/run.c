@@ -36,6 +36,23 @@ struct job {
  * a signal): kept reachable, never freed; the process exits soon. */
 static struct job *abandoned_job;
 
+/* --recover: a resume call still inside libvirt at this time (monotonic
+ * seconds, 0: none) is left behind. */
+static double call_deadline;
+
+void mig_run_deadline(double monotonic)
+{
+	call_deadline = monotonic;
+}
+
+double mig_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static sigset_t watched_signals(void)
 {
 	sigset_t set;
@@ -76,10 +93,7 @@ int mig_signals_pending(void)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return mig_now();
 }
 
 static void *migrate_thread(void *arg)
@@ -311,6 +325,10 @@ static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
 			break;
 		if (signalled && t - signalled >= ABORT_GRACE_S) {
 			give_up(c, out, &v, "no end of the job");
+			break;
+		}
+		if (!signalled && call_deadline && t >= call_deadline) {
+			give_up(c, out, &v, "--recover's time is up");
 			break;
 		}
 		if (c->o->timeout && !out->timeout_hit && !out->aborted &&

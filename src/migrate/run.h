@@ -23,6 +23,8 @@ struct mig_recovery {
 	bool dst_lost;          /* ... and the destination has no guest */
 	int attempts;           /* resume calls made by --recover */
 	bool recovered;         /* a resume completed the migration */
+	bool completed_by_qemu; /* ... or QEMU finished it without one (only
+	                         * the daemons' connection had broken) */
 	bool gave_up;           /* --recover's time ran out */
 	double wait_seconds;    /* failure -> the sockets accept again */
 	double back_seconds;    /* sockets accept again -> completion */
@@ -46,6 +48,7 @@ struct mig_outcome {
 	                         * (the job had not ended ABORT_GRACE_S after
 	                         * the abort, or a second signal came) */
 	unsigned long extra_flags; /* VIR_MIGRATE_POSTCOPY_RESUME on a resume */
+	bool abandoned_resume;  /* --recover left a resume call behind */
 	struct mig_recovery rec;
 };
 
@@ -70,6 +73,13 @@ int mig_run(struct mig_ctx *c, struct mig_outcome *out);
 /* The same call with @extra flags (VIR_MIGRATE_POSTCOPY_RESUME). */
 int mig_run_flags(struct mig_ctx *c, struct mig_outcome *out,
 		  unsigned long extra);
+
+/* Give up a migration call still running at @monotonic seconds (0: no
+ * limit; --recover's deadline for a resume). */
+void mig_run_deadline(double monotonic);
+
+/* CLOCK_MONOTONIC in seconds. */
+double mig_now(void);
 
 /* virsh's -k/-K on every open connection (needs the event loop). */
 void mig_keepalive(virConnectPtr conn, const struct mig_opts *o);

@@ -347,10 +347,10 @@ fault_restart_container() {
 
 # --- post-copy -------------------------------------------------------------------
 
-# fault_postcopy_prepare NAME: let post-copy take a while (4 MiB/s) so a
+# fault_postcopy_prepare NAME: let post-copy take a while (2 MiB/s) so a
 # fault lands in it (QEMU's post-copy bandwidth is unlimited by default).
 fault_postcopy_prepare() {
-	vsh src migrate-setspeed "$1" 4 --postcopy >/dev/null
+	vsh src migrate-setspeed "$1" 2 --postcopy >/dev/null
 }
 
 # fault_postcopy_switch NAME: once the RAM phase runs, switch the running
@@ -367,7 +367,32 @@ fault_postcopy_switch() {
 		fi
 		sleep 0.2
 	done
-	fault_wait_reason "$name" src "paused (post-copy)" 60
+	fault_wait_reason "$name" src "paused (post-copy)" 60 || return
+	fault_postcopy_settle "$name"
+}
+
+# fault_postcopy_settle NAME: wait until the destination stopped asking for
+# pages (the source's "Postcopy requests" unchanged for 3 s, at most 60 s):
+# the guest's working set has moved. Killed earlier, the destination's TCG
+# vCPU may be waiting for a page while holding QEMU's big lock; its monitor
+# then cannot answer and libvirt 9.0 cannot resume (it does not send
+# migrate-recover out-of-band). That case is the RECOVERY section of
+# migsock-migrate(1); the rows here test what can be recovered.
+fault_postcopy_settle() {
+	local name=$1 deadline req last='' same=0
+	deadline=$((SECONDS + 60))
+	while ((SECONDS < deadline)); do
+		req=$(vsh src domjobinfo "$name" 2>/dev/null | awk -F: '/^Postcopy requests/ { gsub(/ /, "", $2); print $2 }')
+		if [ -n "$req" ] && [ "$req" = "$last" ]; then
+			((++same >= 15)) && return 0
+		else
+			same=0
+		fi
+		last=$req
+		sleep 0.2
+	done
+	echo "faults: $name kept requesting pages for 60 s (last: $last)" >&2
+	return 1
 }
 
 # fault_wait_reason NAME src|dst STATE [SECONDS]: domstate --reason says STATE.
@@ -407,7 +432,8 @@ fault_resume() {
 	local name=$1
 	shift
 	RESUME_STATUS=0
-	RESUME_OUT=$("$MIGSOCK_BIN/migsock-migrate" -c "$SRC_URI" "$name" --dir "$SOCKDIR" \
+	# Bounded: on SIGTERM migsock-migrate ends within 30 s (its man page).
+	RESUME_OUT=$(timeout -s TERM 300 "$MIGSOCK_BIN/migsock-migrate" -c "$SRC_URI" "$name" --dir "$SOCKDIR" \
 		--dest-connect "$DST_URI" --live --copy-storage-all --no-progress \
 		"$@" 2>&1 3>&-) || RESUME_STATUS=$?
 	echo "resume: exit $RESUME_STATUS: $RESUME_OUT"
