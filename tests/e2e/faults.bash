@@ -379,11 +379,18 @@ fault_postcopy_switch() {
 # migrate-recover out-of-band). That case is the RECOVERY section of
 # migsock-migrate(1); the rows here test what can be recovered.
 fault_postcopy_settle() {
-	local name=$1 deadline req last='' same=0
+	local name=$1 deadline req info last='' same=0
 	deadline=$((SECONDS + 60))
 	while ((SECONDS < deadline)); do
-		req=$(vsh src domjobinfo "$name" 2>/dev/null | awk -F: '/^Postcopy requests/ { gsub(/ /, "", $2); print $2 }')
-		if [ -n "$req" ] && [ "$req" = "$last" ]; then
+		# virsh leaves the line out while the count is 0.
+		info=$(vsh src domjobinfo "$name" 2>/dev/null) || info=
+		grep -q '^Job type: *Unbounded' <<<"$info" || {
+			echo "faults: no migration job on src for $name" >&2
+			return 1
+		}
+		req=$(awk -F: '/^Postcopy requests/ { gsub(/ /, "", $2); print $2 }' <<<"$info")
+		req=${req:-0}
+		if [ "$req" = "$last" ]; then
 			((++same >= 15)) && return 0
 		else
 			same=0
