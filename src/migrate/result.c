@@ -103,7 +103,11 @@ static void verify_dst(const struct mig_ctx *c, const struct mig_outcome *out,
 	const struct mig_opts *o = c->o;
 	const struct mig_place *d = &r->dst;
 	char m[512];
-	bool want_paused = o->suspend || c->src_paused;
+	/* A resumed post-copy found the source paused by the failure, not
+	 * by the user: the guest runs on at the destination. */
+	bool want_paused = o->suspend ||
+			   (c->src_paused && !(out->extra_flags &
+					       VIR_MIGRATE_POSTCOPY_RESUME));
 
 	if (!d->checked)
 		return;

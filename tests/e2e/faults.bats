@@ -420,6 +420,36 @@ fault_guest() {
 	fault_summary_postcopy dst "$took s (migsock: $(jq -r .recovery.seconds_since_sockets_back <<<"$res") s after the sockets came back, $(jq -r .recovery.attempts <<<"$res") attempt(s))"
 }
 
+# Paused on purpose (virsh domjobabort --postcopy): the source becomes
+# "paused (post-copy failed)" as after a fault, and --postcopy-resume
+# finishes it over the same sockets.
+@test "post-copy: --abort-postcopy pauses it, --postcopy-resume finishes it" {
+	fault_guest fp-pause
+	fault_postcopy_prepare "$G"
+	fault_migrate_bg "$G" --p2p --postcopy --bandwidth "$BW"
+	fault_postcopy_switch "$G"
+	run "$MIGSOCK_BIN/migsock-migrate" --abort-postcopy -c "$SRC_URI" "$G"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "migsock-migrate: paused the post-copy migration of $G: the source is paused (post-copy failed); finish it with the same migsock-migrate command plus --postcopy-resume" ]
+	fault_migrate_wait
+	fault_says_postcopy_failed
+	fault_wait_reason "$G" src "paused (post-copy failed)" 10
+	# Not in post-copy any more: a second pause is refused with the reason.
+	run "$MIGSOCK_BIN/migsock-migrate" --abort-postcopy -c "$SRC_URI" "$G"
+	[ "$status" -eq 6 ]
+	[[ $output == *"$G is not migrating in post-copy on the source"* ]]
+	local t0
+	t0=$(date +%s.%N)
+	fault_resume "$G" --p2p --postcopy --postcopy-resume
+	local took
+	took=$(fault_since "$t0")
+	[ "$RESUME_STATUS" -eq 0 ]
+	fault_settled "$G"
+	guest_verify "$G" dst
+	fault_summary_postcopy dst "$took s (paused on purpose, no relay restart)"
+}
+
 # The driver channel (the source daemon's connection to the destination
 # daemon) cut in post-copy: libvirt on the source loses its peer and marks
 # the post-copy failed even though QEMU's stream may go on; --recover
