@@ -2,11 +2,17 @@
 /* recover.c - post-copy recovery and --abort-postcopy; see recover.h. */
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -234,17 +240,107 @@ int mig_recover_paths(const struct mig_opts *o, char (*paths)[PATH_MAX],
 	return n;
 }
 
-static bool all_accept(char (*paths)[PATH_MAX], int n)
+/* 1 if a listening AF_UNIX socket of this network namespace is bound to
+ * the file @dev/@ino (sock_diag, UDIAG_SHOW_VFS), 0 if none, -1 if the
+ * kernel would not say. */
+static int listener_bound_to(dev_t dev, ino_t ino)
 {
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = 1U << 10 /* LISTEN */,
+		       .udiag_show = UDIAG_SHOW_VFS },
+	};
+	static char buf[32768];
+	int found = 0;
+	_cleanup_fd_ int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+				     NETLINK_SOCK_DIAG);
+
+	if (nl < 0 || send(nl, &req, sizeof(req), 0) < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = recv(nl, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+
+		if (n < 0)
+			return -1;
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return found;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -1;
+			struct unix_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a = (struct rtattr *)(m + 1);
+			int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
+
+			for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+				struct unix_diag_vfs v;
+
+				if (a->rta_type != UNIX_DIAG_VFS ||
+				    RTA_PAYLOAD(a) < sizeof(v))
+					continue;
+				memcpy(&v, RTA_DATA(a), sizeof(v));
+				/* The kernel's dev_t: major in the top 12 bits. */
+				if (v.udiag_vfs_ino == ino &&
+				    makedev(v.udiag_vfs_dev >> 20,
+					    v.udiag_vfs_dev & 0xfffff) == dev)
+					found = 1;
+			}
+		}
+	}
+}
+
+/* A path --recover waits for. The migration stream's socket is never
+ * connected to: through a relay, a probe would reach the destination
+ * QEMU's recovery listener and break the recovery (seen: QEMU 7.2 takes
+ * it for the resumed stream). It counts as back when a listener in this
+ * network namespace is bound to it, or when its file is a new one (a
+ * relay in another namespace recreated it). The daemon socket is probed
+ * by connecting: libvirtd just sees a client come and go. */
+struct probe {
+	char path[PATH_MAX];
+	bool stream;
+	bool had;        /* dev/ino of the file at the failure */
+	dev_t dev;
+	ino_t ino;
+};
+
+static bool probe_back(const struct probe *p)
+{
+	struct stat st;
 	struct ms_error e;
+	int fd;
 
-	for (int i = 0; i < n; i++) {
-		int fd = sock_connect_path(paths[i], NULL, false, &e);
-
-		if (fd < 0)
+	if (!p->stream) {
+		if ((fd = sock_connect_path(p->path, NULL, false, &e)) < 0)
 			return false;
 		close(fd);
+		return true;
 	}
+	if (stat(p->path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	if (listener_bound_to(st.st_dev, st.st_ino) == 1)
+		return true;
+	return !p->had || st.st_dev != p->dev || st.st_ino != p->ino;
+}
+
+int mig_recover_listening(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	return listener_bound_to(st.st_dev, st.st_ino);
+}
+
+static bool all_back(const struct probe *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!probe_back(&p[i]))
+			return false;
 	return true;
 }
 
@@ -265,7 +361,7 @@ static int pause_ms(int ms)
 
 /* Until every path accepts (0), the deadline (-1), or a signal (its
  * number). No path visible: wait BLIND_RETRY_S and let libvirt try. */
-static int wait_paths(char (*paths)[PATH_MAX], int n, double deadline,
+static int wait_paths(const struct probe *paths, int n, double deadline,
 		      int first)
 {
 	int sig;
@@ -276,7 +372,7 @@ static int wait_paths(char (*paths)[PATH_MAX], int n, double deadline,
 		return (sig = pause_ms(BLIND_RETRY_S * 1000)) ? sig :
 		       now_s() < deadline ? 0 : -1;
 	}
-	while (!all_accept(paths, n)) {
+	while (!all_back(paths, n)) {
 		if (now_s() >= deadline)
 			return -1;
 		if ((sig = pause_ms(POLL_MS)))
@@ -287,7 +383,7 @@ static int wait_paths(char (*paths)[PATH_MAX], int n, double deadline,
 
 /* --- the loop ---------------------------------------------------------- */
 
-static void list_paths(char (*paths)[PATH_MAX], int n, char *buf,
+static void list_paths(const struct probe *paths, int n, char *buf,
 		       size_t len)
 {
 	size_t o = 0;
@@ -295,7 +391,7 @@ static void list_paths(char (*paths)[PATH_MAX], int n, char *buf,
 	buf[0] = '\0';
 	for (int i = 0; i < n && o < len; i++) {
 		int w = snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-				 paths[i]);
+				 paths[i].path);
 		if (w < 0)
 			break;
 		o += (size_t)w;
@@ -357,14 +453,37 @@ static bool finished(struct mig_ctx *c, struct mig_outcome *out,
 	return true;
 }
 
+/* Which path is the migration stream's (the first, see
+ * mig_recover_paths), and what its file is now, at the failure. */
+static void note_paths(const struct mig_opts *o, char (*found)[PATH_MAX],
+		       int n, struct probe *p)
+{
+	char mine[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < n; i++) {
+		memset(&p[i], 0, sizeof(p[i]));
+		memcpy(p[i].path, found[i], sizeof(p[i].path));
+		p[i].stream = i == 0 && mig_uri_unix_path(o->migrateuri, mine,
+							  sizeof(mine));
+		if (p[i].stream && stat(p[i].path, &st) == 0) {
+			p[i].had = true;
+			p[i].dev = st.st_dev;
+			p[i].ino = st.st_ino;
+		}
+	}
+}
+
 static void recover_loop(struct mig_ctx *c, struct mig_outcome *out,
 			 struct mig_recovery *r)
 {
-	char paths[4][PATH_MAX], list[2200];
-	int n = mig_recover_paths(c->o, paths, 4);
+	char found[4][PATH_MAX], list[2200];
+	struct probe paths[4];
+	int n = mig_recover_paths(c->o, found, 4);
 	double start = now_s(), deadline = start + c->o->recover, back;
 	int w;
 
+	note_paths(c->o, found, n, paths);
 	list_paths(paths, n, list, sizeof(list));
 	say(c->o, "waiting", 0, 0, "waiting up to %d s for the sockets to "
 	    "accept again (%s)", c->o->recover, list);

@@ -46,6 +46,11 @@ void mig_recover(struct mig_ctx *c, struct mig_outcome *out);
 int mig_recover_paths(const struct mig_opts *o, char (*paths)[PATH_MAX],
 		      int max);
 
+/* Whether a listening socket of this network namespace is bound to the
+ * socket file @path, found without connecting (sock_diag): 1 yes, 0 no,
+ * -1 the kernel would not say. */
+int mig_recover_listening(const char *path);
+
 /* --abort-postcopy: the whole command; returns the exit code. */
 int mig_abort_postcopy(const struct mig_opts *o);
 

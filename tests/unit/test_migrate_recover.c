@@ -5,7 +5,11 @@
  * user reads (post-copy failure, watchdog). */
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "../../src/migrate/options.h"
@@ -210,6 +214,29 @@ TEST(place_state_names_postcopy_reasons)
 	CHECK_STR_EQ(mig_place_state(&p, buf, sizeof(buf)), "none");
 }
 
+/* --recover never connects to the migration socket: it asks the kernel
+ * whether something listens there, and a stale file left by SIGKILL is
+ * not a listener. */
+TEST(stream_listener_found_without_connecting)
+{
+	char dir[] = "/tmp/ms-rec.XXXXXX";
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/q", dir);
+	CHECK(mig_recover_listening(a.sun_path) == 0); /* nothing there */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(mig_recover_listening(a.sun_path) == 0); /* bound, not listening */
+	CHECK(listen(fd, 1) == 0);
+	CHECK(mig_recover_listening(a.sun_path) == 1);
+	close(fd);                                     /* the file stays, stale */
+	CHECK(mig_recover_listening(a.sun_path) == 0);
+	unlink(a.sun_path);
+	rmdir(dir);
+}
+
 TEST(watchdog_line)
 {
 	char buf[256];
@@ -230,6 +257,7 @@ int main(void)
 	RUN(postcopy_resume_preflight_verdicts);
 	RUN(postcopy_failure_lines);
 	RUN(place_state_names_postcopy_reasons);
+	RUN(stream_listener_found_without_connecting);
 	RUN(watchdog_line);
 	return CHECK_DONE();
 }
