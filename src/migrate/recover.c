@@ -481,6 +481,7 @@ static void recover_loop(struct mig_ctx *c, struct mig_outcome *out,
 	struct probe paths[4];
 	int n = mig_recover_paths(c->o, found, 4);
 	double start = now_s(), deadline = start + c->o->recover, back;
+	double first_back = 0; /* the sockets first accepted again */
 	int w;
 
 	note_paths(c->o, found, n, paths);
@@ -496,23 +497,25 @@ static void recover_loop(struct mig_ctx *c, struct mig_outcome *out,
 			break;
 		}
 		back = now_s();
-		if (!r->attempts)
-			r->wait_seconds = back - start;
-		if (n)
-			say(c->o, "sockets-back", r->attempts, back - start,
-			    "the sockets accept again after %.1f s",
-			    back - start);
+		if (!first_back) {
+			first_back = back;
+			r->wait_seconds = first_back - start;
+			if (n)
+				say(c->o, "sockets-back", 0, back - start,
+				    "the sockets accept again after %.1f s",
+				    back - start);
+		}
 		reopen_dst(c);
-		if (finished(c, out, r, back))
+		if (finished(c, out, r, first_back))
 			return;
 		if ((r->dst_lost = dst_lost(c)))
 			return;
 		if (resume_once(c, out, r, back, deadline)) {
 			r->recovered = out->rc == 0;
-			r->back_seconds = now_s() - back;
+			r->back_seconds = now_s() - first_back;
 			return;
 		}
-		if (finished(c, out, r, back))
+		if (finished(c, out, r, first_back))
 			return;
 		if (out->abandoned_resume || !src_postcopy_failed(c))
 			break;
