@@ -20,6 +20,7 @@ relay_setup() {
 
 # Stop everything (the relay by SIGTERM, so sanitizer builds run their
 # exit checks), then fail the test if a sanitizer spoke in the relay's log.
+# KEEP_D=1 keeps the scratch directory for a look after a failure.
 relay_teardown() {
 	local p rc=0
 	for p in "${pids[@]}"; do
@@ -30,7 +31,7 @@ relay_teardown() {
 		cat "$d/relay.log" >&2
 		rc=1
 	fi
-	rm -rf "$d"
+	[ -n "${KEEP_D:-}" ] || rm -rf "$d"
 	return "$rc"
 }
 
