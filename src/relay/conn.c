@@ -154,7 +154,7 @@ static void mark_busy(struct relay *r, struct conn *c)
 static void maybe_handoff(struct relay *r, struct conn *c)
 {
 	if (c->handoff || c->no_worker || c->queued ||
-	    r->n_workers + r->n_handoffs >= WORKER_MAX ||
+	    r->n_workers + r->n_handoffs >= worker_limit() ||
 	    !pump_streaming(&c->p, WORKER_AFTER_BYTES))
 		return;
 	c->handoff = true;

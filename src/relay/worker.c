@@ -56,11 +56,28 @@ struct worker {
 };
 
 static int done_fd = -1, stop_fd = -1;
+static unsigned limit = WORKER_MIN;
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct worker *done_list;
 
+unsigned worker_limit_for(long ncpu)
+{
+	if (ncpu < 1)
+		return WORKER_MIN;
+	if (ncpu > WORKER_MAX / WORKER_PER_CPU)
+		return WORKER_MAX;
+	unsigned n = (unsigned)ncpu * WORKER_PER_CPU;
+	return n < WORKER_MIN ? WORKER_MIN : n;
+}
+
+unsigned worker_limit(void)
+{
+	return limit;
+}
+
 int worker_init(int *out_done_fd, struct ms_error *e)
 {
+	limit = worker_limit_for(sysconf(_SC_NPROCESSORS_ONLN));
 	done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (done_fd < 0 || stop_fd < 0)

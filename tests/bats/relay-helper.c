@@ -25,6 +25,9 @@
  *   client PATH hold           send "held\n", print the echo, then keep
  *                              the connection until EOF (or a signal)
  *   client PATH duplex FILE    as serve's duplex, on a connection made
+ *   client PATH stream-hold N  send N bytes while reading the echo back,
+ *                              print "streamed N", then keep the
+ *                              connection open until killed
  *   client PATH read-hold      read to EOF and print it, then keep the
  *                              socket open (no write, no close) until killed
  *   client PATH connect-close N  N times: connect, then close at once
@@ -451,6 +454,35 @@ static int client_hold(const char *path)
 	return 0;
 }
 
+static int client_stream_hold(const char *path, size_t total)
+{
+	static char out[65536], in[65536];
+	int fd = connect_to(path);
+	size_t sent = 0, got = 0;
+
+	memset(out, 's', sizeof(out));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (got < total) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (sent < total ? POLLOUT : 0) };
+		if (poll(&p, 1, -1) < 0)
+			fail("poll");
+		size_t len = total - sent < sizeof(out) ? total - sent : sizeof(out);
+		ssize_t n = len ? write(fd, out, len) : 0;
+		if (n < 0 && errno != EAGAIN)
+			fail("write");
+		sent += n > 0 ? (size_t)n : 0;
+		n = read(fd, in, sizeof(in));
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			fail("read echo");
+		got += n > 0 ? (size_t)n : 0;
+	}
+	printf("streamed %zu\n", got);
+	fflush(stdout);
+	for (;;)
+		pause();
+	return 0;
+}
+
 static int client_read_hold(const char *path)
 {
 	int fd = connect_to(path);
@@ -487,6 +519,8 @@ static int client(const char *path, const char *mode, char **args)
 		return client_quit_unread(path);
 	if (strcmp(mode, "hold") == 0)
 		return client_hold(path);
+	if (strcmp(mode, "stream-hold") == 0 && args[0])
+		return client_stream_hold(path, strtoul(args[0], NULL, 10));
 	if (strcmp(mode, "read-hold") == 0)
 		return client_read_hold(path);
 	if (strcmp(mode, "connect-close") == 0 && args[0])

@@ -195,6 +195,16 @@ TEST(reset_is_an_error)
 	rig_close(&r);
 }
 
+TEST(worker_limit_per_cpu)
+{
+	CHECK(worker_limit_for(-1) == WORKER_MIN);
+	CHECK(worker_limit_for(1) == WORKER_MIN);
+	CHECK(worker_limit_for(2) == 8);
+	CHECK(worker_limit_for(4) == 16);
+	CHECK(worker_limit_for(16) == WORKER_MAX);
+	CHECK(worker_limit_for(1000) == WORKER_MAX);
+}
+
 /* --- worker ---------------------------------------------------------- */
 
 static int done_fd;
@@ -362,6 +372,7 @@ int main(void)
 	RUN(client_gone_waits_for_an_upstream_that_does_not_read);
 	RUN(upstream_gone_finishes_after_its_bytes);
 	RUN(reset_is_an_error);
+	RUN(worker_limit_per_cpu);
 	RUN(worker_pumps_and_hands_back);
 	RUN(worker_stops_when_told);
 	RUN(worker_runs_in_the_sandbox);
