@@ -347,10 +347,10 @@ fault_restart_container() {
 
 # --- post-copy -------------------------------------------------------------------
 
-# fault_postcopy_prepare NAME: let post-copy take a while (2 MiB/s) so a
+# fault_postcopy_prepare NAME: let post-copy take a while (1 MiB/s) so a
 # fault lands in it (QEMU's post-copy bandwidth is unlimited by default).
 fault_postcopy_prepare() {
-	vsh src migrate-setspeed "$1" 2 --postcopy >/dev/null
+	vsh src migrate-setspeed "$1" 1 --postcopy >/dev/null
 }
 
 # fault_postcopy_switch NAME: once the RAM phase runs, switch the running
@@ -372,7 +372,8 @@ fault_postcopy_switch() {
 }
 
 # fault_postcopy_settle NAME: wait until the destination stopped asking for
-# pages (the source's "Postcopy requests" unchanged for 3 s, at most 60 s):
+# pages (the source's "Postcopy requests" unchanged over 8 samples, ~2 s;
+# at most 60 s):
 # the guest's working set has moved. Killed earlier, the destination's TCG
 # vCPU may be waiting for a page while holding QEMU's big lock; its monitor
 # then cannot answer and libvirt 9.0 cannot resume (it does not send
@@ -391,7 +392,7 @@ fault_postcopy_settle() {
 		req=$(awk -F: '/^Postcopy requests/ { gsub(/ /, "", $2); print $2 }' <<<"$info")
 		req=${req:-0}
 		if [ "$req" = "$last" ]; then
-			((++same >= 15)) && return 0
+			((++same >= 8)) && return 0
 		else
 			same=0
 		fi
