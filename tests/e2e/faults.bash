@@ -138,8 +138,13 @@ fault_relays_idle() {
 # Restart the relays this case (or the last one) killed on purpose; a
 # relay that died without being a target fails instead of being hidden.
 fault_relays_heal() {
-	local ch
 	fault_relays_check || return
+	fault_relays_restart
+}
+
+# Start every relay that is not running, stopped ones continue.
+fault_relays_restart() {
+	local ch
 	for ch in "${FAULT_CHANNELS[@]}"; do
 		kill -CONT "$(relay_pid "$ch")" 2>/dev/null || true
 		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null; then
@@ -148,12 +153,12 @@ fault_relays_heal() {
 	done
 }
 
-# After a case: no untargeted relay died; the targets list starts empty
-# for the next case.
+# After a case: no untargeted relay died (else the case fails); every
+# relay runs again and the targets list starts empty for the next case.
 fault_relays_done() {
 	local rc=0
 	fault_relays_check || rc=1
-	fault_relays_heal || rc=1
+	fault_relays_restart || rc=1
 	rm -f "$POD_STATE/log/fault-targets"
 	return "$rc"
 }
