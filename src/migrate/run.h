@@ -13,23 +13,7 @@
 
 #include <stdbool.h>
 
-#include "preflight.h"
-#include "progress.h"
-
-struct mig_outcome {
-	int rc;                 /* 0: libvirt reported success */
-	char error[512];        /* libvirt's message when rc < 0 */
-	bool aborted;           /* we asked libvirt to abort */
-	int abort_signal;       /* the signal that asked, 0 for the timeout */
-	bool timeout_hit;
-	bool postcopy_started;
-	bool suspended;         /* --timeout-suspend paused the guest */
-	bool have_last;
-	struct mig_stats last;  /* last sample while running */
-	bool have_completed;
-	struct mig_stats completed; /* from the JOB_COMPLETED event */
-	double seconds;         /* wall time of the migration call */
-};
+#include "migrate.h"
 
 void mig_signals_block(void);
 
