@@ -327,17 +327,19 @@ relay_log_lines() {
 	vsh dst destroy x1
 }
 
-@test "migrate: --persistent-xml is the definition the destination keeps" {
+@test "migrate: --persistent-xml is the definition the destination keeps (guest given by UUID)" {
 	small_guest px --disks 0 --persistent
 	guest_mark px src
 	local conf=$BATS_TEST_TMPDIR/px-conf.xml
 	vsh src dumpxml --migratable --inactive px |
 		sed 's|</name>|</name><title>kept by --persistent-xml</title>|' >"$conf"
 	grep -q '<title>kept by --persistent-xml</title>' "$conf"
-	mig px --p2p --live --persistent --persistent-xml "$conf" --json --no-progress
+	# The guest by UUID, as virsh allows.
+	mig "$(vsh src domuuid px)" --p2p --live --persistent \
+		--persistent-xml "$conf" --json --no-progress
 	echo "$output"
 	[ "$status" -eq 0 ]
-	tail -n1 <<<"$output" | jq -e '.ok and .destination.persistent'
+	tail -n1 <<<"$output" | jq -e '.ok and .domain == "px" and .destination.persistent'
 	# The next boot's definition is the file; the running one the source's.
 	vsh dst dumpxml --inactive px | grep -q '<title>kept by --persistent-xml</title>'
 	[[ $(vsh dst dumpxml px) != *'<title>'* ]]
