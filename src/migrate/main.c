@@ -15,6 +15,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "cli.h"
 #include "events.h"
 #include "layout.h"
 #include "log.h"
@@ -25,12 +26,6 @@
 #include "result.h"
 #include "run.h"
 #include "help-migrate.h"
-
-/* One version string for the command (the other binaries define the
- * same; the build may override it). */
-#ifndef MIGSOCK_VERSION
-#define MIGSOCK_VERSION "0.1"
-#endif
 
 /* The text is man/migsock-migrate.1.scd, rendered by man/scd2help at build
  * time (man/man.mk): edit the man page, not this file. */
@@ -84,16 +79,16 @@ static noreturn void fail_early(struct mig_opts *o, bool parsed,
 	exit(e->code);
 }
 
+/* With --dir, the URIs from the socket layout (the shared rule for which
+ * file: --layout, $MIGSOCK_LAYOUT, the installed one). */
 static int resolve_dir(struct mig_opts *o, struct ms_error *e)
 {
 	struct layout l;
-	const char *path = o->layout ? o->layout : getenv("MIGSOCK_LAYOUT");
 
 	if (!o->dir)
 		return 0;
-	if (!path || !*path)
-		path = LAYOUT_DEFAULT_PATH;
-	if (layout_load(path, &l, e) < 0 || mig_opts_resolve(o, &l, e) < 0)
+	if (cli_layout_load(o->layout, &l, e) < 0 ||
+	    mig_opts_resolve(o, &l, e) < 0)
 		return -1;
 	return 0;
 }
@@ -112,7 +107,7 @@ static void setup(struct mig_opts *o, int argc, char **argv)
 		if (o->help)
 			fputs(usage, stdout);
 		else
-			printf("migsock-migrate %s\n", MIGSOCK_VERSION);
+			cli_print_version();
 		exit(MS_EXIT_OK);
 	}
 	mig_opts_env(o);

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "options.h"
 #include "uri.h"
 #include "util.h"
@@ -129,38 +131,15 @@ void mig_opts_free(struct mig_opts *o)
 	o->dest_xml = o->persist_xml = NULL;
 }
 
+/* An int option within its range: the shared line ("--timeout 12x:
+ * expected seconds from 1 to 2147483647"). */
 static int parse_int(const char *opt, const char *s, int min, int max,
-		     int *out, struct ms_error *e)
+		     const char *unit, int *out, struct ms_error *e)
 {
-	char *end;
-	long v;
+	char name[40];
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "--%s '%s' is not a number from %d to %d", opt,
-			       s, min, max);
-	*out = (int)v;
-	return 0;
-}
-
-/* A byte count: any unsigned 64-bit number but 0 (strtoull would take
- * "-1" as the largest). */
-static int parse_ull(const char *opt, const char *s, unsigned long long *out,
-		     struct ms_error *e)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || *s == '+' || v == 0)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "--%s '%s' is not a number from 1 to %llu", opt,
-			       s, ULLONG_MAX);
-	*out = v;
-	return 0;
+	snprintf(name, sizeof(name), "--%s", opt);
+	return cli_opt_int(name, s, min, max, unit, out, e);
 }
 
 static void set_timeout_action(struct mig_opts *o, enum mig_timeout_action a)
@@ -225,10 +204,12 @@ static const char **string_field(struct mig_opts *o, int c)
 }
 
 /* Numbers with a range (QEMU's, where it has one): option -> field. */
-static int *int_field(struct mig_opts *o, int c, int *min, int *max)
+static int *int_field(struct mig_opts *o, int c, int *min, int *max,
+		      const char **unit)
 {
 	*min = 1;
 	*max = 255;
+	*unit = "a number";
 	switch (c) {
 	case OPT_PARALLEL_CONNECTIONS: /* QEMU's multifd-channels range */
 		return &o->parallel_connections;
@@ -246,6 +227,7 @@ static int *int_field(struct mig_opts *o, int c, int *min, int *max)
 		return &o->auto_converge_increment;
 	case OPT_TIMEOUT:
 		*max = INT_MAX;
+		*unit = "seconds";
 		return &o->timeout;
 	default: return NULL;
 	}
@@ -264,13 +246,14 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 {
 	bool *flag = flag_field(o, c);
 	const char **str = string_field(o, c);
-	int min, max, *num = int_field(o, c, &min, &max);
+	const char *unit;
+	int min, max, *num = int_field(o, c, &min, &max, &unit);
 
 	for (size_t i = 0; i < ARRAY_SIZE(refused_opts); i++)
 		if (refused_opts[i].opt == c)
 			return ms_fail(e, MS_EXIT_USAGE, "%s", refused_opts[i].why);
 	if (num)
-		return parse_int(opt_name(c), arg, min, max, num, e);
+		return parse_int(opt_name(c), arg, min, max, unit, num, e);
 	if (flag) {
 		*flag = true;
 		return 0;
@@ -287,13 +270,20 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 	case OPT_BANDWIDTH:
 	case OPT_POSTCOPY_BANDWIDTH: {
 		int mib = 0;
-		int r = parse_int(opt_name(c), arg, 1, INT_MAX, &mib, e);
+		int r = parse_int(opt_name(c), arg, 1, INT_MAX,
+				  "a bandwidth in MiB/s", &mib, e);
 		*(c == OPT_BANDWIDTH ? &o->bandwidth : &o->postcopy_bandwidth) =
 			(unsigned long)mib;
 		return r;
 	}
-	case OPT_COMP_XBZRLE_CACHE:
-		return parse_ull("comp-xbzrle-cache", arg, &o->comp_xbzrle_cache, e);
+	case OPT_COMP_XBZRLE_CACHE: {
+		/* virsh's plain byte count, or with a K/M/G/T suffix. */
+		uint64_t bytes = 0;
+		int r = cli_opt_size("--comp-xbzrle-cache", arg, 1, UINT64_MAX,
+				     &bytes, e);
+		o->comp_xbzrle_cache = bytes;
+		return r;
+	}
 	case OPT_TIMEOUT_SUSPEND:
 		set_timeout_action(o, MIG_TIMEOUT_SUSPEND);
 		return 0;
@@ -323,9 +313,7 @@ static int parse_positional(struct mig_opts *o, int argc, char **argv,
 		while (next < ARRAY_SIZE(slots) && *slots[next])
 			next++;
 		if (next == ARRAY_SIZE(slots))
-			return ms_fail(e, MS_EXIT_USAGE,
-				       "unexpected argument '%s': see --help",
-				       argv[i]);
+			return cli_unexpected_argument(argv[i], e);
 		*slots[next++] = argv[i];
 	}
 	return 0;
@@ -339,12 +327,8 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 	optind = 0; /* full re-initialisation: the unit tests parse often */
 	opterr = 0; /* we print our own one-line error */
 	while ((c = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			return ms_fail(e, MS_EXIT_USAGE,
-				       "unknown option or missing argument "
-				       "'%s': see --help", bad ? bad : "?");
-		}
+		if (c == '?' || c == ':')
+			return cli_bad_option(argv, e);
 		if (parse_one(o, c, optarg, e) < 0)
 			return -1;
 	}

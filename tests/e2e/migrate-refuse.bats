@@ -51,10 +51,10 @@ refused() {
 @test "migrate-refuse: command line errors exit 2" {
 	run "$M" --bogus
 	[ "$status" -eq 2 ]
-	[ "$output" = "migsock-migrate: unknown option or missing argument '--bogus': see --help" ]
+	[ "$output" = "migsock-migrate: bad option --bogus (unknown, or missing its argument): try --help" ]
 	run "$M" -c x g --parallel-connections many
 	[ "$status" -eq 2 ]
-	[ "$output" = "migsock-migrate: --parallel-connections 'many' is not a number from 1 to 255" ]
+	[ "$output" = "migsock-migrate: --parallel-connections many: expected a number from 1 to 255" ]
 	run "$M" -c x
 	[ "$status" -eq 2 ]
 	[ "$output" = "migsock-migrate: no domain given: name it with --domain NAME" ]
@@ -178,8 +178,8 @@ virsh_migrate_options() {
 	refused 2 "--postcopy-bandwidth limits the post-copy phase: add --postcopy" --postcopy-bandwidth 10 --migrateuri unix:///d/q
 	refused 2 "--copy-storage-synchronous-writes acts on a storage copy: add --copy-storage-all or --copy-storage-inc" --copy-storage-synchronous-writes --migrateuri unix:///d/q
 	refused 2 "--persistent-xml is the definition the destination keeps: add --persistent" --persistent-xml /x.xml --migrateuri unix:///d/q
-	refused 2 "--comp-mt-level '10' is not a number from 0 to 9" --comp-mt-level 10
-	refused 2 "--auto-converge-increment '0' is not a number from 1 to 99" --auto-converge-increment 0
+	refused 2 "--comp-mt-level 10: expected a number from 0 to 9" --comp-mt-level 10
+	refused 2 "--auto-converge-increment 0: expected a number from 1 to 99" --auto-converge-increment 0
 }
 
 @test "migrate-refuse: --xml and --persistent-xml files are read before anything is contacted" {
@@ -226,10 +226,10 @@ json_fails() {
 @test "migrate-refuse: --json prints exactly one result object for each failure before the migration" {
 	local base=(-c "$NOWHERE" g --p2p --live --desturi 'qemu+unix:///system?socket=/d/s' --migrateuri unix:///d/q)
 	# A bad option, with --json after it (getopt never reached it).
-	json_fails 2 "unknown option or missing argument '--bogus': see --help" "${base[@]}" --bogus --json
+	json_fails 2 "bad option --bogus (unknown, or missing its argument): try --help" "${base[@]}" --bogus --json
 	jq -e '.domain == null and .mode == null and .source == null and .stats == null' <<<"$output"
 	# A bad number.
-	json_fails 2 "--timeout '12x' is not a number from 1 to 2147483647" --json "${base[@]}" --timeout 12x
+	json_fails 2 "--timeout 12x: expected seconds from 1 to 2147483647" --json "${base[@]}" --timeout 12x
 	# A refused option and a refused combination.
 	json_fails 2 "--zerocopy cannot work over UNIX sockets: QEMU's zero-copy send needs SO_ZEROCOPY, which the kernel offers on TCP and UDP sockets only: drop --zerocopy" --json "${base[@]}" --zerocopy
 	json_fails 2 "--parallel-connections N needs --parallel" --json "${base[@]}" --parallel-connections 2

@@ -238,7 +238,7 @@ TEST(positional_like_virsh)
 	CHECK_STR_EQ(o.migrateuri, "unix:///d/q");
 	CHECK(parse(&o, extra, ARGC(extra), &e) == -1);
 	CHECK(e.code == MS_EXIT_USAGE);
-	CHECK_STR_EQ(e.msg, "unexpected argument 'd': see --help");
+	CHECK_STR_EQ(e.msg, "unexpected argument d: try --help");
 }
 
 TEST(bad_numbers_and_options)
@@ -251,30 +251,32 @@ TEST(bad_numbers_and_options)
 	struct ms_error e;
 
 	CHECK(parse(&o, a1, ARGC(a1), &e) == -1 && e.code == MS_EXIT_USAGE);
-	CHECK_STR_EQ(e.msg, "--parallel-connections '0' is not a number from 1 to 255");
+	CHECK_STR_EQ(e.msg, "--parallel-connections 0: expected a number from 1 to 255");
 	CHECK(parse(&o, a2, ARGC(a2), &e) == -1);
-	CHECK_STR_EQ(e.msg, "--timeout '12x' is not a number from 1 to 2147483647");
+	CHECK_STR_EQ(e.msg, "--timeout 12x: expected seconds from 1 to 2147483647");
 	CHECK(parse(&o, a3, ARGC(a3), &e) == -1);
-	CHECK_STR_EQ(e.msg, "unknown option or missing argument '--bogus': see --help");
+	CHECK_STR_EQ(e.msg, "bad option --bogus (unknown, or missing its argument): try --help");
 	CHECK(parse(&o, a4, ARGC(a4), &e) == -1);
 	CHECK_STR_EQ(e.msg, "--domain has an empty argument: give a value");
 	/* QEMU's ranges for the tuning numbers. */
 	CHECK(parse(&o, (char *[]){ "m", "--comp-mt-level", "10", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--comp-mt-level '10' is not a number from 0 to 9");
+	CHECK_STR_EQ(e.msg, "--comp-mt-level 10: expected a number from 0 to 9");
 	CHECK(parse(&o, (char *[]){ "m", "--comp-mt-threads", "0", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--comp-mt-threads '0' is not a number from 1 to 255");
+	CHECK_STR_EQ(e.msg, "--comp-mt-threads 0: expected a number from 1 to 255");
 	CHECK(parse(&o, (char *[]){ "m", "--comp-mt-dthreads", "256", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--comp-mt-dthreads '256' is not a number from 1 to 255");
+	CHECK_STR_EQ(e.msg, "--comp-mt-dthreads 256: expected a number from 1 to 255");
 	CHECK(parse(&o, (char *[]){ "m", "--auto-converge-initial", "100", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--auto-converge-initial '100' is not a number from 1 to 99");
+	CHECK_STR_EQ(e.msg, "--auto-converge-initial 100: expected a number from 1 to 99");
 	CHECK(parse(&o, (char *[]){ "m", "--auto-converge-increment", "0", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--auto-converge-increment '0' is not a number from 1 to 99");
+	CHECK_STR_EQ(e.msg, "--auto-converge-increment 0: expected a number from 1 to 99");
 	CHECK(parse(&o, (char *[]){ "m", "--postcopy-bandwidth", "fast", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--postcopy-bandwidth 'fast' is not a number from 1 to 2147483647");
+	CHECK_STR_EQ(e.msg, "--postcopy-bandwidth fast: expected a bandwidth in MiB/s from 1 to 2147483647");
 	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "-1", NULL }, 3, &e) == -1);
-	CHECK_STR_EQ(e.msg, "--comp-xbzrle-cache '-1' is not a number from 1 to 18446744073709551615");
+	CHECK_STR_EQ(e.msg, "--comp-xbzrle-cache -1: expected a size in bytes from 1 to 18446744073709551615 (suffix K, M, G or T for KiB, MiB, GiB, TiB)");
 	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "18446744073709551616", NULL }, 3, &e) == -1);
 	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "0", NULL }, 3, &e) == -1);
+	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "64M", NULL }, 3, &e) == 0);
+	CHECK(o.comp_xbzrle_cache == 64ULL << 20);
 	CHECK(parse(&o, (char *[]){ "m", "--xml", "", NULL }, 3, &e) == -1);
 	CHECK_STR_EQ(e.msg, "--xml has an empty argument: give a value");
 }
