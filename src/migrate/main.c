@@ -8,10 +8,12 @@
  * stderr when something failed and, with --json, exactly one
  * {"type":"result"} object on stdout, whichever step failed. */
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -25,6 +27,7 @@
 #include "preflight.h"
 #include "result.h"
 #include "run.h"
+#include "util.h"
 #include "help-migrate.h"
 
 /* The text is man/migsock-migrate.1.scd, rendered by man/scd2help at build
@@ -79,6 +82,89 @@ static noreturn void fail_early(struct mig_opts *o, bool parsed,
 	exit(e->code);
 }
 
+/* With --json, SIGINT/SIGTERM during the preflight (the default action
+ * would end the process silently, maybe inside a libvirt call that never
+ * returns) print the result prepared here, with the line on stderr. */
+static struct {
+	int sig;
+	char *json, *line;
+	size_t json_len, line_len;
+} early_results[2] = { { .sig = SIGINT }, { .sig = SIGTERM } };
+
+static void early_signal(int sig)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(early_results); i++) {
+		if (early_results[i].sig != sig || !early_results[i].json)
+			continue;
+		/* write(2) only: async-signal-safe. */
+		if (write(STDERR_FILENO, early_results[i].line,
+			  early_results[i].line_len) < 0 ||
+		    write(STDOUT_FILENO, early_results[i].json,
+			  early_results[i].json_len) < 0)
+			break;
+	}
+	_exit(MS_EXIT_ABORTED);
+}
+
+/* The result object of @e as mig_result_print writes it, into memory. */
+static char *render_result(struct mig_opts *o, const struct ms_error *e,
+			   size_t *len)
+{
+	struct mig_ctx none = { .o = o };
+	struct mig_report r;
+	char *buf = NULL;
+	FILE *mem = open_memstream(&buf, len);
+	FILE *saved = stdout;
+
+	if (!mem)
+		return NULL;
+	memset(&r, 0, sizeof(r));
+	r.exit_code = e->code;
+	snprintf(r.message, sizeof(r.message), "%s", e->msg);
+	mig_plan_mode(o, r.mode, sizeof(r.mode));
+	mig_plan_flag_names(mig_plan_flags(o), r.flags, sizeof(r.flags));
+	fflush(stdout);
+	stdout = mem;
+	mig_result_print(&none, &r);
+	stdout = saved;
+	fclose(mem);
+	return buf;
+}
+
+static void early_signals_arm(struct mig_opts *o)
+{
+	struct sigaction sa = { .sa_handler = early_signal };
+	struct ms_error e;
+
+	if (!o->json)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(early_results); i++) {
+		ms_fail(&e, MS_EXIT_ABORTED, "%s before the migration started: "
+			"nothing was started", strsignal(early_results[i].sig));
+		early_results[i].json = render_result(o, &e,
+						      &early_results[i].json_len);
+		if (asprintf(&early_results[i].line, "%s: %s\n", log_prog(),
+			     e.msg) < 0)
+			early_results[i].line = NULL;
+		if (!early_results[i].json || !early_results[i].line)
+			return; /* the default action then */
+		early_results[i].line_len = strlen(early_results[i].line);
+		sigaction(early_results[i].sig, &sa, NULL);
+	}
+}
+
+static void early_signals_disarm(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+
+	for (size_t i = 0; i < ARRAY_SIZE(early_results); i++) {
+		sigaction(early_results[i].sig, &sa, NULL);
+		free(early_results[i].json);
+		free(early_results[i].line);
+		early_results[i].json = early_results[i].line = NULL;
+	}
+}
+
 /* With --dir, the URIs from the socket layout (the shared rule for which
  * file: --layout, $MIGSOCK_LAYOUT, the installed one). */
 static int resolve_dir(struct mig_opts *o, struct ms_error *e)
@@ -131,9 +217,11 @@ static void prepare(struct mig_opts *o, struct mig_ctx *c)
 	virSetErrorFunc(NULL, quiet_virt_errors);
 	if (mig_events_start(&e) < 0)
 		fail_early(o, true, NULL, &e);
+	early_signals_arm(o);
 	mig_signals_interruptible(true); /* nothing started yet */
 	int pf = mig_preflight(c, o, &e);
 	mig_signals_interruptible(false);
+	early_signals_disarm();
 	if (pf < 0)
 		fail_early(o, true, c, &e);
 	if ((sig = mig_signals_pending())) {

@@ -14,6 +14,11 @@ setup() {
 	M=$MIGSOCK_BIN/migsock-migrate
 	[ -x "$M" ] || skip "no $M (make)"
 	NOWHERE="qemu+unix:///system?socket=$BATS_TEST_TMPDIR/no-daemon"
+	SOCAT_PID=
+}
+
+teardown() {
+	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null || true
 }
 
 # refused EXIT MESSAGE ARGS...: run with a valid p2p base line plus ARGS.
@@ -243,4 +248,31 @@ json_fails() {
 	run "$M" --help --json
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == Usage:* ]]
+}
+
+@test "migrate-refuse: --json: SIGTERM or SIGINT while a daemon does not answer still ends with one result object" {
+	command -v socat >/dev/null || skip "needs socat"
+	local sock=$BATS_TEST_TMPDIR/mute pid rc sig
+	# Accepts and never answers: virConnectOpen waits for ever.
+	socat "UNIX-LISTEN:$sock,fork" SYSTEM:'sleep 60' &
+	SOCAT_PID=$!
+	for ((i = 0; i < 50; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+	for sig in TERM INT; do
+		"$M" -c "qemu+unix:///system?socket=$sock" g --p2p --live \
+			--desturi 'qemu+unix:///system?socket=/d/s' \
+			--migrateuri unix:///d/q --json \
+			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+		pid=$!
+		sleep 1
+		kill -"$sig" "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+		[ "$rc" -eq 7 ]
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 1 ]
+		jq -e '.type == "result" and .exit_code == 7 and .domain == "g"
+			and (.error | endswith(" before the migration started: nothing was started"))' \
+			"$BATS_TEST_TMPDIR/out"
+		grep -q "^migsock-migrate: .* before the migration started: nothing was started$" "$BATS_TEST_TMPDIR/err"
+	done
 }
