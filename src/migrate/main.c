@@ -25,9 +25,11 @@
 #include "options.h"
 #include "plan.h"
 #include "preflight.h"
+#include "recover.h"
 #include "result.h"
 #include "run.h"
 #include "util.h"
+#include "watchdog.h"
 #include "help-migrate.h"
 
 /* The text is man/migsock-migrate.1.scd, rendered by man/scd2help at build
@@ -217,9 +219,15 @@ static void prepare(struct mig_opts *o, struct mig_ctx *c)
 	virSetErrorFunc(NULL, quiet_virt_errors);
 	if (mig_events_start(&e) < 0)
 		fail_early(o, true, NULL, &e);
+	if (o->abort_postcopy) /* recover.c: a mode of its own */
+		exit(mig_abort_postcopy(o));
 	early_signals_arm(o);
 	mig_signals_interruptible(true); /* nothing started yet */
+	/* A daemon that accepts but never answers: --connect-timeout. */
+	mig_watchdog_arm(o->connect_timeout, MS_EXIT_PREFLIGHT, o->json,
+			 o->domain);
 	int pf = mig_preflight(c, o, &e);
+	mig_watchdog_disarm();
 	mig_signals_interruptible(false);
 	early_signals_disarm();
 	if (pf < 0)
@@ -249,6 +257,7 @@ int main(int argc, char **argv)
 		log_info("preflight passed: migrating %s to %s", o.domain,
 			 o.desturi);
 	mig_run(&c, &out);
+	mig_recover(&c, &out);
 	mig_result(&c, &out, &r);
 	if (o.json && r.exit_code)
 		log_error("%s", r.message);

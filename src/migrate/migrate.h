@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * migrate.h - the state of one migsock-migrate run: the options, both
  * daemons and the guest (the context, filled by preflight), and what the
- * migration call and its watch saw (the outcome, filled by run). One run,
- * one migration, one result.
+ * migration call and its watch saw (the outcome, filled by run and
+ * recover). One run, one migration, one result.
  *
  *   main.c       the steps in order; every failure ends in one result
  *   options.c    argv and environment -> struct mig_opts; the up-front
@@ -14,6 +14,9 @@
  *   plan.c       options -> libvirt flags, typed parameters, expectations
  *   run.c        the migration call in a thread, watched (progress,
  *                signals, --timeout, post-copy switch); fills the outcome
+ *   recover.c    a post-copy that failed: wait for the sockets, resume
+ *                (--recover, --postcopy-resume, --abort-postcopy)
+ *   watchdog.c   bounded waits around blocking libvirt calls
  *   events.c     libvirt's event loop, the JOB_COMPLETED statistics
  *   progress.c   job statistics and their three renderings
  *   result.c     where the guest is afterwards, the summary, --json
@@ -52,7 +55,22 @@ struct mig_ctx {
 	bool dst_had_config;
 };
 
-/* The outcome of the migration call and its watch. */
+/* What --recover did (recover.c); all zero without a post-copy failure. */
+struct mig_recovery {
+	bool postcopy_failed;   /* the migration failed in post-copy: the
+	                         * source is paused (post-copy failed) */
+	bool dst_lost;          /* ... and the destination has no guest */
+	int attempts;           /* resume calls made by --recover */
+	bool recovered;         /* a resume completed the migration */
+	bool completed_by_qemu; /* ... or QEMU finished it without one (only
+	                         * the daemons' connection had broken) */
+	bool gave_up;           /* --recover's time ran out */
+	double wait_seconds;    /* failure -> the sockets accept again */
+	double back_seconds;    /* sockets accept again -> completion */
+	char first_error[512];  /* libvirt's error of the post-copy failure */
+};
+
+/* The outcome of the migration call and its watch (and of --recover). */
 struct mig_outcome {
 	int rc;                 /* 0: libvirt reported success */
 	char error[512];        /* libvirt's message when rc < 0 */
@@ -66,6 +84,12 @@ struct mig_outcome {
 	bool have_completed;
 	struct mig_stats completed; /* from the JOB_COMPLETED event */
 	double seconds;         /* wall time of the migration call */
+	bool abandoned;         /* stopped waiting for libvirt after a signal
+	                         * (the job had not ended ABORT_GRACE_S after
+	                         * the abort, or a second signal came) */
+	unsigned long extra_flags; /* VIR_MIGRATE_POSTCOPY_RESUME on a resume */
+	bool abandoned_resume;  /* --recover left a resume call behind */
+	struct mig_recovery rec;
 };
 
 /* ctx.c */

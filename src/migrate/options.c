@@ -25,6 +25,9 @@ enum {
 	OPT_LAYOUT, OPT_JSON, OPT_NO_PROGRESS, OPT_AUTO_CONVERGE,
 	OPT_ABORT_ON_ERROR, OPT_COMPRESSED, OPT_UNSAFE, OPT_CHANGE_PROTECTION,
 	OPT_BANDWIDTH,
+	/* recovery and hangs */
+	OPT_POSTCOPY_RESUME, OPT_RECOVER, OPT_RECOVER_DIR, OPT_ABORT_POSTCOPY,
+	OPT_CONNECT_TIMEOUT,
 };
 
 /* The rest of virsh 9.0's migrate options, and ours. */
@@ -96,6 +99,14 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
+	/* recovery and hangs */
+	{ "postcopy-resume", no_argument, NULL, OPT_POSTCOPY_RESUME },
+	{ "recover", required_argument, NULL, OPT_RECOVER },
+	{ "recover-dir", required_argument, NULL, OPT_RECOVER_DIR },
+	{ "abort-postcopy", no_argument, NULL, OPT_ABORT_POSTCOPY },
+	{ "keepalive-interval", required_argument, NULL, 'k' },
+	{ "keepalive-count", required_argument, NULL, 'K' },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,6 +133,9 @@ void mig_opts_init(struct mig_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->comp_mt_level = o->comp_mt_threads = o->comp_mt_dthreads = -1;
 	o->auto_converge_initial = o->auto_converge_increment = -1;
+	o->keepalive_interval = 5; /* virsh's defaults */
+	o->keepalive_count = 6;
+	o->connect_timeout = 30;
 }
 
 void mig_opts_free(struct mig_opts *o)
@@ -176,6 +190,8 @@ static bool *flag_field(struct mig_opts *o, int c)
 	case OPT_NO_PROGRESS: return &o->no_progress;
 	case OPT_SYNC_WRITES: return &o->sync_writes;
 	case OPT_VERSION: return &o->version;
+	case OPT_POSTCOPY_RESUME: return &o->postcopy_resume;
+	case OPT_ABORT_POSTCOPY: return &o->abort_postcopy;
 	default: return NULL;
 	}
 }
@@ -199,6 +215,7 @@ static const char **string_field(struct mig_opts *o, int c)
 	case OPT_XML: return &o->xml_file;
 	case OPT_PERSISTENT_XML: return &o->persistent_xml_file;
 	case OPT_COMP_METHODS: return &o->comp_methods;
+	case OPT_RECOVER_DIR: return &o->recover_dir;
 	default: return NULL;
 	}
 }
@@ -229,6 +246,23 @@ static int *int_field(struct mig_opts *o, int c, int *min, int *max,
 		*max = INT_MAX;
 		*unit = "seconds";
 		return &o->timeout;
+	/* recovery and hangs */
+	case OPT_RECOVER:
+		*max = 86400;
+		*unit = "seconds";
+		return &o->recover;
+	case 'k':
+		*min = 0;
+		*max = 3600;
+		*unit = "seconds";
+		return &o->keepalive_interval;
+	case 'K':
+		*max = 1000;
+		return &o->keepalive_count;
+	case OPT_CONNECT_TIMEOUT:
+		*max = 3600;
+		*unit = "seconds";
+		return &o->connect_timeout;
 	default: return NULL;
 	}
 }
@@ -326,7 +360,7 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 
 	optind = 0; /* full re-initialisation: the unit tests parse often */
 	opterr = 0; /* we print our own one-line error */
-	while ((c = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hk:K:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return cli_bad_option(argv, e);
 		if (parse_one(o, c, optarg, e) < 0)
@@ -701,8 +735,48 @@ static int check_tuning(const struct mig_opts *o, struct ms_error *e)
 	return 0;
 }
 
+/* Recovery: what libvirt 9.0 can resume (only a post-copy migration, with
+ * the same URIs and flags), and --abort-postcopy, which talks to the
+ * source daemon alone. */
+static int check_recovery(const struct mig_opts *o, struct ms_error *e)
+{
+	if (o->postcopy_resume && !o->postcopy)
+		return refuse(e, "--postcopy-resume resumes a failed post-copy "
+			      "migration: repeat the original command with "
+			      "--postcopy --postcopy-resume");
+	if (o->recover && !o->postcopy)
+		return refuse(e, "--recover SEC resumes a post-copy migration "
+			      "that failed: add --postcopy");
+	if (o->recover_dir && !o->recover)
+		return refuse(e, "--recover-dir DIR is where --recover looks "
+			      "for the sockets: add --recover SEC");
+	if (o->recover_dir && o->recover_dir[0] != '/')
+		return ms_fail(e, MS_EXIT_USAGE, "--recover-dir %s is relative: "
+			       "give an absolute path", o->recover_dir);
+	if (o->postcopy_resume && o->offline)
+		return refuse(e, "--postcopy-resume cannot be --offline: an "
+			      "offline migration has no post-copy");
+	return 0;
+}
+
+static int check_abort_postcopy(const struct mig_opts *o, struct ms_error *e)
+{
+	if (!o->domain)
+		return refuse(e, "no domain given: name it with --domain NAME");
+	if (!o->connect)
+		return refuse(e, "no source daemon given: give -c URI");
+	if (o->postcopy_resume || o->recover)
+		return refuse(e, "--abort-postcopy pauses a post-copy migration "
+			      "and exits: drop --postcopy-resume and --recover");
+	return 0;
+}
+
 int mig_opts_check(const struct mig_opts *o, struct ms_error *e)
 {
+	if (o->abort_postcopy)
+		return check_abort_postcopy(o, e);
+	if (check_recovery(o, e) < 0)
+		return -1;
 	if (check_basics(o, e) < 0 || check_offline(o, e) < 0 ||
 	    check_tunnelled(o, e) < 0 || check_storage(o, e) < 0 ||
 	    check_copy_modes(o, e) < 0 || check_tls(o, e) < 0 ||

@@ -15,6 +15,12 @@
 
 #include "migrate.h"
 
+/* After SIGINT/SIGTERM: how long to wait for libvirt to end the job, and
+ * the hard bound on the whole client (a daemon that does not answer the
+ * abort or the checks after it). Documented in migsock-migrate(1). */
+#define ABORT_GRACE_S 10
+#define ABORT_HARD_S 30
+
 void mig_signals_block(void);
 
 /* While nothing is started (preflight), let SIGINT/SIGTERM end the main
@@ -26,6 +32,20 @@ void mig_signals_interruptible(bool on);
 int mig_signals_pending(void);
 
 int mig_run(struct mig_ctx *c, struct mig_outcome *out);
+
+/* The same call with @extra flags (VIR_MIGRATE_POSTCOPY_RESUME). */
+int mig_run_flags(struct mig_ctx *c, struct mig_outcome *out,
+		  unsigned long extra);
+
+/* Give up a migration call still running at @monotonic seconds (0: no
+ * limit; --recover's deadline for a resume). */
+void mig_run_deadline(double monotonic);
+
+/* CLOCK_MONOTONIC in seconds. */
+double mig_now(void);
+
+/* virsh's -k/-K on every open connection (needs the event loop). */
+void mig_keepalive(virConnectPtr conn, const struct mig_opts *o);
 
 /* --postcopy-after-precopy: switch now? (@started: already switched,
  * @aborting: an abort was asked for.) */

@@ -147,13 +147,9 @@ virsh_migrate_options() {
 	command -v virsh >/dev/null || skip "needs virsh"
 	local opt type n=0 arg
 	local scd=$TOP/man/migsock-migrate.1.scd
-	# Options another branch of issue 13 brings (post-copy recovery):
-	# checked for their man row only until it is merged.
-	local pending=" --postcopy-resume "
 	while read -r opt type; do
 		n=$((n + 1))
 		grep -Eq "^\|  (-c, )?$opt\$" "$scd" || { echo "no man row for $opt"; return 1; }
-		[[ $pending == *" $opt "* ]] && continue
 		case $type in
 		flag) arg=() ;;
 		number) arg=(1) ;;
