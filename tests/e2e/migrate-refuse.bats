@@ -248,18 +248,25 @@ json_fails() {
 
 @test "migrate-refuse: --json: SIGTERM or SIGINT while a daemon does not answer still ends with one result object" {
 	command -v socat >/dev/null || skip "needs socat"
-	local sock=$BATS_TEST_TMPDIR/mute pid rc sig
+	local sock=$BATS_TEST_TMPDIR/mute pid rc sig before i
 	# Accepts and never answers: virConnectOpen waits for ever.
 	socat "UNIX-LISTEN:$sock,fork" SYSTEM:'sleep 60' &
 	SOCAT_PID=$!
 	for ((i = 0; i < 50; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
 	for sig in TERM INT; do
+		before=$(pgrep -c -P "$SOCAT_PID" || true)
 		"$M" -c "qemu+unix:///system?socket=$sock" g --p2p --live \
 			--desturi 'qemu+unix:///system?socket=/d/s' \
 			--migrateuri unix:///d/q --json \
 			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 		pid=$!
-		sleep 1
+		# In the preflight once it has connected (socat forks a child
+		# per connection); a signal before that is not what we test.
+		for ((i = 0; i < 200; i++)); do
+			[ "$(pgrep -c -P "$SOCAT_PID" || true)" -gt "$before" ] && break
+			sleep 0.1
+		done
+		sleep 0.2
 		kill -"$sig" "$pid"
 		rc=0
 		wait "$pid" || rc=$?
