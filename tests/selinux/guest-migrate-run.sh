@@ -1,4 +1,7 @@
 #!/bin/bash
+# shellcheck disable=SC2009,SC2094
+# (SC2009: ps is read for its label column, which pgrep cannot print;
+# SC2094: "virsh ... 2>&1" inside $() is no file read and written.)
 # tests/selinux/guest-migrate-run.sh - live migrations between two real
 # libvirtd (security_driver = "selinux", dynamic labels) through migsock
 # relays, in the enforcing guest; run by guest-migrate.sh chrooted into
@@ -32,7 +35,7 @@ DST=$(uri dst)
 declare -A POD_PID
 
 # Every libvirt call is bounded.
-virsh() { timeout -k 5 120 /usr/bin/virsh "$@"; }
+virsh() { timeout -k 5 300 /usr/bin/virsh "$@"; }
 
 up() { echo "[$(cut -d' ' -f1 /proc/uptime)s]"; }
 result() { # result pass|fail|info NAME DETAIL...
@@ -61,17 +64,17 @@ wait_for() {
 
 make_pod() { # make_pod NAME
 	local p=/srv/$1 uuid
-	mkdir -p $p/etc/libvirt/qemu $p/run/libvirt $p/run/migsock/src \
-		$p/var/lib/libvirt/images $p/var/lib/libvirt/qemu \
-		$p/var/log/libvirt/qemu $p/var/cache/libvirt/qemu
+	mkdir -p "$p"/etc/libvirt/qemu "$p"/run/libvirt "$p"/run/migsock/src \
+		"$p"/var/lib/libvirt/images "$p"/var/lib/libvirt/qemu \
+		"$p"/var/log/libvirt/qemu "$p"/var/cache/libvirt/qemu
 	uuid=$(cat /proc/sys/kernel/random/uuid)
-	cat >$p/etc/libvirt/libvirtd.conf <<-EOF
+	cat >"$p"/etc/libvirt/libvirtd.conf <<-EOF
 		auth_unix_rw = "none"
 		log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 		host_uuid = "$uuid"
 	EOF
 	# container/qemu.conf, with libvirt's SELinux driver instead of none.
-	cat >$p/etc/libvirt/qemu.conf <<-EOF
+	cat >"$p"/etc/libvirt/qemu.conf <<-EOF
 		security_driver = "selinux"
 		security_default_confined = 1
 		user = "root"
@@ -82,7 +85,7 @@ make_pod() { # make_pod NAME
 		namespaces = [ ]
 		stdio_handler = "file"
 	EOF
-	setfiles -r $p $FC $p
+	setfiles -r "$p" "$FC" "$p"
 }
 
 start_pod() { # start_pod NAME DIR: DIR appears as $SRCDIR inside
@@ -94,7 +97,7 @@ start_pod() { # start_pod NAME DIR: DIR appears as $SRCDIR inside
 		mount --bind $p/var/lib/libvirt /var/lib/libvirt &&
 		mount --bind $p/var/log/libvirt /var/log/libvirt &&
 		mount --bind $p/var/cache/libvirt /var/cache/libvirt &&
-		exec $INIT -s -- /usr/sbin/libvirtd" </dev/null >/log/pod-$1 2>&1 &
+		exec $INIT -s -- /usr/sbin/libvirtd" </dev/null >"/log/pod-$1" 2>&1 &
 	POD_PID[$1]=$!
 }
 
@@ -150,50 +153,58 @@ GUESTS="ms-storage ms-parallel"
 
 all_booted() {
 	local d
-	for d in $GUESTS; do booted "$SRC" $d || return 1; done
+	for d in $GUESTS; do booted "$SRC" "$d" || return 1; done
 }
 
 start_domains() {
 	local d
 	for d in $GUESTS; do
-		cp /disks/$d.img /srv/src/var/lib/libvirt/images/
-		truncate -s "$(stat -c %s /disks/$d.img)" /srv/dst/var/lib/libvirt/images/$d.img
-		domain_xml $d >/tmp/$d.xml
+		cp /disks/"$d".img /srv/src/var/lib/libvirt/images/
+		truncate -s "$(stat -c %s "/disks/$d.img")" /srv/dst/var/lib/libvirt/images/"$d".img
+		domain_xml "$d" >/tmp/"$d".xml
 	done
 	# The images get the type of their directory (virt_image_t).
 	setfiles -r /srv/src $FC /srv/src/var/lib/libvirt/images
 	setfiles -r /srv/dst $FC /srv/dst/var/lib/libvirt/images
+	# Both at once: QEMU's start is slow under nested TCG.
+	local pids=
 	for d in $GUESTS; do
-		if ! virsh -q -c "$SRC" create /tmp/$d.xml >/log/create-$d 2>&1; then
-			result fail mig-start "$d: $(cat /log/create-$d) $(tail -n 5 /srv/src/var/log/libvirt/qemu/$d.log 2>/dev/null)"
+		virsh -q -c "$SRC" create /tmp/"$d".xml >/log/create-"$d" 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		if ! wait "$p"; then
+			result fail mig-start "$(cat /log/create-*) $(tail -n 3 /srv/src/var/log/libvirt/qemu/*.log 2>/dev/null)"
 			return 1
 		fi
 	done
 	if ! wait_for 300 all_booted; then
-		result fail mig-start "not at the boot sector in 300 s: $(for d in $GUESTS; do echo "$d ticks $(hmp "$SRC" $d 'xp /1xh 0x500') ip $(hmp "$SRC" $d 'info registers' | head -c 40);"; done)"
+		result fail mig-start "not at the boot sector in 300 s: $(for d in $GUESTS; do echo "$d ticks $(hmp "$SRC" "$d" 'xp /1xh 0x500') ip $(hmp "$SRC" "$d" 'info registers' | head -c 40);"; done)"
 		return 1
 	fi
 	result pass mig-start "$(up) guests run on src (32 MiB, SeaBIOS + a boot sector): $(ps -eo label,args | grep '[q]emu-system' | cut -d' ' -f1 | tr '\n' ' ')"
 }
 
+ticks_moved() { [ "$(hmp "$1" "$2" 'xp /1xh 0x500')" != "$3" ]; }
+
 # verify NAME: on dst and running, gone from src, RAM and disk intact.
 verify() {
 	local d=$1 seed got c1 c2 want have
-	seed=$(cat /disks/$d.img.seed)
-	[ "$(virsh -q -c "$DST" domstate $d 2>&1)" = running ] ||
-		{ echo "not running on dst: $(virsh -q -c "$DST" domstate $d 2>&1)"; return 1; }
-	! virsh -q -c "$SRC" domstate $d >/dev/null 2>&1 ||
-		{ echo "still on src: $(virsh -q -c "$SRC" domstate $d 2>&1)"; return 1; }
+	seed=$(cat /disks/"$d".img.seed)
+	[ "$(virsh -q -c "$DST" domstate "$d" 2>&1)" = running ] ||
+		{ echo "not running on dst: $(virsh -q -c "$DST" domstate "$d" 2>&1)"; return 1; }
+	! virsh -q -c "$SRC" domstate "$d" >/dev/null 2>&1 ||
+		{ echo "still on src: $(virsh -q -c "$SRC" domstate "$d" 2>&1)"; return 1; }
 	for a in 0x10000 0x1fffe; do
-		got=$(hmp "$DST" $d "xp /1xh $a")
+		got=$(hmp "$DST" "$d" "xp /1xh $a")
 		[ "$got" = "$seed" ] || { echo "RAM at $a on dst: $got, want $seed"; return 1; }
 	done
-	c1=$(hmp "$DST" $d 'xp /1xh 0x500')
-	wait_for 30 test "$(hmp "$DST" $d 'xp /1xh 0x500')" != "$c1" ||
+	c1=$(hmp "$DST" "$d" 'xp /1xh 0x500')
+	wait_for 30 ticks_moved "$DST" "$d" "$c1" ||
 		{ echo "tick counter stuck at $c1 on dst"; return 1; }
-	c2=$(hmp "$DST" $d 'xp /1xh 0x500')
-	want=$(sha256sum </disks/$d.img | cut -c1-16)
-	have=$(sha256sum </srv/dst/var/lib/libvirt/images/$d.img | cut -c1-16)
+	c2=$(hmp "$DST" "$d" 'xp /1xh 0x500')
+	want=$(sha256sum </disks/"$d".img | cut -c1-16)
+	have=$(sha256sum </srv/dst/var/lib/libvirt/images/"$d".img | cut -c1-16)
 	[ "$want" = "$have" ] || { echo "dst disk sha256 $have, want $want"; return 1; }
 	echo "running on dst, gone from src; RAM pattern $seed at 0x10000 and 0x1fffe; ticks $c1 -> $c2; disk sha256 $have"
 }
@@ -203,8 +214,8 @@ migrate() {
 	local d=$1
 	shift
 	mark "migrate-$d"
-	timeout -k 5 180 migsock-migrate -c "$SRC" --p2p --live --copy-storage-all \
-		--dir $SRCDIR --dest-connect "$DST" "$@" $d >/log/mig-$d 2>&1
+	timeout -k 5 400 migsock-migrate -c "$SRC" --p2p --live --copy-storage-all \
+		--dir "$SRCDIR" --dest-connect "$DST" "$@" "$d" >/log/mig-"$d" 2>&1
 }
 
 record_view() { # record_view WHEN
@@ -217,7 +228,7 @@ record_view() { # record_view WHEN
 		echo "== $1: the relays' listening sockets (their own labels, as each relay names them)"
 		for p in $(pgrep -f "^$RELAY"); do
 			for s in $SRCDIR/test-sock-driver $SRCDIR/test-sock-qemu $SRCDIR/test-sock-nbd; do
-				c=$(sockcheck fdcon "$p" "$s" 2>/dev/null) && echo "relay $p ($(cut -d' ' -f1 /proc/$p/attr/current)): $s: $c"
+				c=$(sockcheck fdcon "$p" "$s" 2>/dev/null) && echo "relay $p ($(cut -d' ' -f1 "/proc/$p/attr/current")): $s: $c"
 			done
 		done
 	} | view
@@ -285,7 +296,7 @@ negative() {
 	out=$(tr '\n' ' ' </log/mig-$d)
 	avc=$(avc_since migrate-$d | grep '{ connectto }' | grep 'scontext=[^ ]*:svirt_t:' |
 		grep 'tcontext=[^ ]*:migsock_t:' | head -n 1)
-	state=$(virsh -q -c "$SRC" domstate $d 2>&1)
+	state=$(virsh -q -c "$SRC" domstate "$d" 2>&1)
 	if [ $rc = 1 ] && [ -n "$avc" ] && [ "$state" = running ] && booted "$SRC" $d; then
 		result pass mig-denied "$(up) exit 1, $d still running on src; migsock-migrate said: $out; kernel: $avc"
 	else
@@ -302,22 +313,25 @@ negative() {
 positive() { # positive NAME ARGS...
 	local d=$1 name=$2 out
 	shift 2
-	if migrate $d "$@"; then
-		result pass $name "$(up) $(tail -n 1 /log/mig-$d)"
-		if out=$(verify $d); then result pass $name-verify "$out"
-		else result fail $name-verify "$out"; fi
+	if migrate "$d" "$@"; then
+		result pass "$name" "$(up) $(tail -n 1 "/log/mig-$d")"
+		if out=$(verify "$d"); then result pass "$name"-verify "$out"
+		else result fail "$name"-verify "$out"; fi
 	else
-		result fail $name "exit $?: $(tail -n 3 /log/mig-$d | tr '\n' ' '); AVC: $(avc_since migrate-$d | sort -u | tr '\n' ' ')"
+		result fail "$name" "exit $?: $(tail -n 3 "/log/mig-$d" | tr '\n' ' '); AVC: $(avc_since "migrate-$d" | sort -u | tr '\n' ' ')"
 	fi
 }
 
 run() {
 	set_boolean || { result fail mig-boolean "cannot set virt_use_execmem"; return; }
-	make_pod src && make_pod dst || { result fail mig-pods "setfiles failed"; return; }
+	if ! make_pod src || ! make_pod dst; then
+		result fail mig-pods "setfiles failed"
+		return
+	fi
 	start_pod dst $DSTDIR
 	start_pod src $SRCDIR
-	if ! wait_for 120 daemon_up dst || ! wait_for 120 daemon_up src; then
-		result fail mig-daemons "libvirtd did not answer in 120 s: $(tail -n 5 /log/pod-*) $(tail -n 5 /srv/*/var/log/libvirt/libvirtd.log)"
+	if ! wait_for 300 daemon_up dst || ! wait_for 300 daemon_up src; then
+		result fail mig-daemons "libvirtd did not answer in 300 s: $(tail -n 5 /log/pod-*) $(tail -n 5 /srv/*/var/log/libvirt/libvirtd.log)"
 		return
 	fi
 	result pass mig-daemons "$(up) two libvirtd: $(ps -eo label,args | grep -E '^[^ ]+ +/usr/sbin/libvirtd' | cut -d' ' -f1 | tr '\n' ' ')"
