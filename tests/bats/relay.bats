@@ -150,3 +150,26 @@ threads_of() {
 	[ "$(threads_of "$rpid")" -eq 1 ]
 	wait_grep "$d/relay.log" "4194304 bytes up, 4194304 bytes down"
 }
+
+@test "relay: SIGTERM lets a worker's connection finish, the drain deadline stops another" {
+	bg "$d/up.log" "$HELPER" serve "$d/up" echo
+	wait_for_socket "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --drain-timeout 3
+	local i
+	for i in 1 2; do
+		bg "$d/stream$i" "$HELPER" client "$d/l" stream-hold 4194304
+		wait_grep "$d/stream$i" "streamed 4194304" 300
+	done
+	[ "$(threads_of "$rpid")" -eq 3 ]
+	kill -TERM "$rpid"
+	wait_grep "$d/relay.log" "stopping: waiting up to 3s for 2 connections"
+	# One client ends during the drain: its worker hands it back, logged
+	# with its exact counts.
+	kill "${pids[-2]}"
+	wait_grep "$d/relay.log" "4194304 bytes up, 4194304 bytes down, .*, closed$"
+	kill -0 "$rpid"
+	# The other is held past the deadline: its worker is stopped.
+	wait_exit "$rpid" 100
+	[ "$waited_status" -eq 0 ]
+	grep -q "4194304 bytes up, 4194304 bytes down, .*, drain-timeout$" "$d/relay.log"
+}
