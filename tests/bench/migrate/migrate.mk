@@ -2,8 +2,9 @@
 # (root; real pods, QEMU guests): every forwarding case, figures, a plot;
 # and the results folder of issue 12 (both benchmarks in one run).
 #
-#   make bench-migrate         3 alternated runs of a 1280 MiB guest with a
-#                              1 GiB disk per case (a b d) and scenario
+#   make bench-migrate         3 alternated runs of a 1 GiB guest (768 MiB
+#                              filled) with a 768 MiB disk per case (a b d)
+#                              and scenario
 #                              (one connection, --parallel 4, post-copy,
 #                              contention); table and plot in
 #                              build/bench-migrate/
