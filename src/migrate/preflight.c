@@ -12,6 +12,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "label.h"
 #include "plan.h"
 #include "preflight.h"
 #include "recover.h"
@@ -75,6 +76,37 @@ static int check_daemon_sock(const char *what, const char *uri,
 	return 0;
 }
 
+/* The type field of context @ctx equals the one of @want. */
+static bool same_type(const char *ctx, const char *want)
+{
+	const char *a = strchr(ctx, ':'), *b = strchr(want, ':');
+
+	a = a ? strchr(a + 1, ':') : NULL;
+	b = b ? strchr(b + 1, ':') : NULL;
+	if (!a || !b)
+		return false;
+	return strcspn(a + 1, ":") == strcspn(b + 1, ":") &&
+	       !strncmp(a + 1, b + 1, strcspn(b + 1, ":"));
+}
+
+/* QEMU (svirt_t) connects to these sockets with its own label: itself for
+ * NBD and --parallel, through libvirt for the single migration stream.
+ * Under SELinux a socket that kept its creator's label (a relay started
+ * without --layout or --context) is denied to it, and libvirt then only
+ * says "Permission denied". The connection just made reads the listening
+ * socket's label (SO_PEERSEC); seen in tests/selinux/guest-migrate-run.sh. */
+static void warn_label(const char *opt, const char *path, int fd)
+{
+	char ctx[256];
+
+	if (label_peer(fd, ctx, sizeof(ctx)) < 0 ||
+	    same_type(ctx, LABEL_HYPERVISOR_SOCKET))
+		return;
+	log_warn("%s %s: the socket is labelled %s: SELinux will deny QEMU "
+		 "(svirt_t) to connect; start its relay with --layout or "
+		 "--context %s", opt, path, ctx, LABEL_HYPERVISOR_SOCKET);
+}
+
 /* QEMU's stream sockets: the destination QEMU creates them while
  * preparing (shared directory) or a relay listens there (separate
  * directories). Before the migration, either nothing is there, or a
@@ -99,6 +131,8 @@ static int check_stream_sock(const char *opt, const char *uri, bool verbose,
 	if (fd < 0 && verbose)
 		log_info("%s %s: nothing accepts yet; fine if the destination "
 			 "QEMU creates it, else start its relay", opt, path);
+	if (fd >= 0)
+		warn_label(opt, path, fd);
 	return 0;
 }
 
