@@ -42,6 +42,7 @@ struct conn {
 	struct fwd up, down;         /* client->upstream, upstream->client */
 	struct peer_info peer;
 	uint64_t start_us;
+	uint64_t counted_up, counted_down; /* bytes already in ch->stats */
 };
 
 #define container_of(p, type, member) \
@@ -88,6 +89,15 @@ static void enqueue(struct conn *c)
 	c->queued = true;
 }
 
+/* Add the bytes moved since the last call to the channel's figures. */
+static void count_bytes(struct conn *c)
+{
+	RELAY_STAT_ADD(c->ch, bytes_up, c->up.bytes - c->counted_up);
+	RELAY_STAT_ADD(c->ch, bytes_down, c->down.bytes - c->counted_down);
+	c->counted_up = c->up.bytes;
+	c->counted_down = c->down.bytes;
+}
+
 static void conn_close(struct relay *r, struct conn *c, const char *end,
 		       const char *detail)
 {
@@ -95,6 +105,10 @@ static void conn_close(struct relay *r, struct conn *c, const char *end,
 
 	if (c->dead)
 		return;
+	count_bytes(c);
+	RELAY_STAT_SUB(c->ch, open, 1);
+	if (strcmp(end, "refused") == 0)
+		RELAY_STAT_ADD(c->ch, refused, 1);
 	dequeue(c);
 	c->dead = true;
 	close(c->cfd);
@@ -164,6 +178,7 @@ static void conn_pump(struct relay *r, struct conn *c)
 		return conn_fail(r, c, -down, "upstream to client");
 	if (fwd_done(&c->up) && fwd_done(&c->down))
 		return conn_close(r, c, "closed", NULL);
+	count_bytes(c);
 	if (up > 0 || down > 0)
 		mark_busy(r, c);
 }
@@ -183,18 +198,12 @@ static bool refuse_peer(struct relay *r, struct relay_listener *l,
 {
 	char why[256];
 
-	if (r->n_conns >= r->max_conns) {
-		report_msg("warn", "refused", "%s: refused pid %ld uid %ld: --max-conns %u reached",
-			   l->ch->name, (long)p->pid, (long)p->uid, r->max_conns);
-		return true;
-	}
-	if (!peer_admitted(r->allow, p, why, sizeof(why))) {
-		report_msg("warn", "peer-refused", "%s: refused peer pid %ld uid %ld gid %ld: %s",
-			   l->ch->name, (long)p->pid, (long)p->uid,
-			   (long)p->gid, why);
-		return true;
-	}
-	return false;
+	if (r->n_conns >= r->max_conns)
+		snprintf(why, sizeof(why), "--max-conns %u reached", r->max_conns);
+	else if (peer_admitted(r->allow, p, why, sizeof(why)))
+		return false;
+	report_refused(l->ch->name, p->pid, p->uid, p->gid, why);
+	return true;
 }
 
 void conn_accept(struct relay *r, struct relay_listener *l, int fd)
@@ -202,17 +211,20 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 	struct peer_info p = { 0 };
 
 	if (peer_get(fd, &p) < 0) {
+		RELAY_STAT_ADD(l->ch, refused, 1);
 		report_msg("warn", "refused", "%s: refused a peer whose credentials cannot be read: %s",
 			   l->ch->name, strerror(errno));
 		close(fd);
 		return;
 	}
 	if (refuse_peer(r, l, &p)) {
+		RELAY_STAT_ADD(l->ch, refused, 1);
 		close(fd);
 		return;
 	}
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c) {
+		RELAY_STAT_ADD(l->ch, refused, 1);
 		report_msg("error", "refused", "%s: refused pid %ld: out of memory",
 			   l->ch->name, (long)p.pid);
 		close(fd);
@@ -229,6 +241,8 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 		r->conns->prev = c;
 	r->conns = c;
 	r->n_conns++;
+	RELAY_STAT_ADD(l->ch, total, 1);
+	RELAY_STAT_ADD(l->ch, open, 1);
 	enqueue(c);
 	if (watch(r, fd, &c->cev) < 0)
 		return conn_fail(r, c, errno, "epoll");

@@ -72,6 +72,7 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return ms_fail_errno(e, MS_EXIT_SYS, "sigprocmask");
 	r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -171,6 +172,19 @@ static void drain_fd(int fd)
 		;
 }
 
+/* SIGUSR1 prints the live figures; SIGTERM/SIGINT drain. */
+static void on_signals(struct relay *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			report_stats(r);
+		else
+			start_drain(r);
+	}
+}
+
 static void retry_channels(struct relay *r)
 {
 	for (size_t i = 0; i < r->n_channels; i++) {
@@ -193,8 +207,7 @@ static void dispatch(struct relay *r, struct epoll_event *ev)
 	case EV_UPSTREAM:
 		return conn_event(r, src, ev->events);
 	case EV_SIGNAL:
-		drain_fd(r->sigfd);
-		return start_drain(r);
+		return on_signals(r);
 	case EV_RETRY:
 		drain_fd(r->retry_fd);
 		return retry_channels(r);
