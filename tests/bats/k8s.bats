@@ -161,6 +161,14 @@ wait_gone() {
 	BRIDGES=$d/bridges PODS=$pods STATE=$d/state MIGSOCK_BIN=$MIGSOCK_BIN \
 		run sh "$K8S/daemonset-bridge/bridge-loop" --check
 	[ "$status" -eq 0 ]
+	# The destination daemon goes away: the bridge is up, but not ready.
+	kill "${pids[0]}"
+	wait_gone "$dst/$driver"
+	BRIDGES=$d/bridges PODS=$pods STATE=$d/state MIGSOCK_BIN=$MIGSOCK_BIN \
+		run sh "$K8S/daemonset-bridge/bridge-loop" --check
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"its upstream does not accept"* ]]
 	# The line goes away: the relay stops and removes its sockets.
 	printf '# nothing\n' >"$d/bridges"
 	wait_gone "$src/$driver"
