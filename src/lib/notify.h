@@ -12,6 +12,10 @@
 
 #define NOTIFY_FDS_START 3
 #define NOTIFY_FDS_MAX 64
+/* Set by migsock-bind to the path of the socket it passes: the program owns
+ * that file and removes it when it stops. systemd sets no such thing: the
+ * socket unit keeps its socket (and file) across service restarts. */
+#define NOTIFY_BIND_PATH_ENV "MIGSOCK_BIND_PATH"
 
 /* Take the listening fds passed to this process. Returns how many (0 if
  * none or LISTEN_PID is not us), fills @fds and @names (name or "" each),

@@ -93,6 +93,11 @@ static int listen_at(struct relay *r, struct relay_channel *ch,
 	return add_listener(r, ch, fd, path, true);
 }
 
+/* The socket file migsock-bind created for us, if it passed one: ours to
+ * remove when we stop (sock_unlink_if_ours checks it is still that
+ * socket). Sockets from systemd stay: the socket unit owns them. */
+static const char *bound_path;
+
 /* A passed listening socket: make accept() nonblocking like ours. */
 static int adopt_fd(struct relay *r, struct relay_channel *ch, int fd,
 		    struct ms_error *e)
@@ -101,7 +106,7 @@ static int adopt_fd(struct relay *r, struct relay_channel *ch, int fd,
 
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return ms_fail_errno(e, MS_EXIT_SYS, "passed socket fd %d", fd);
-	return add_listener(r, ch, fd, "", false);
+	return add_listener(r, ch, fd, bound_path ? bound_path : "", bound_path != NULL);
 }
 
 static int check_contexts(const struct relay_opts *o, struct ms_error *e)
@@ -252,6 +257,10 @@ int relay_setup(struct relay *r, const struct relay_opts *o,
 		nfds = notify_listen_fds(fds, names, e);
 		if (nfds < 0)
 			return -1;
+		/* migsock-bind passes exactly one socket. */
+		bound_path = nfds == 1 ? getenv(NOTIFY_BIND_PATH_ENV) : NULL;
+		if (bound_path && (!*bound_path || sockpath_check(bound_path, NULL) < 0))
+			bound_path = NULL;
 		if (nfds == 0)
 			return ms_fail(e, MS_EXIT_USAGE, "no sockets passed (LISTEN_FDS/LISTEN_PID are not for this process): give --listen");
 	}
