@@ -25,7 +25,7 @@ COPY . .
 RUN make -j"$(nproc)" PREFIX=/usr all \
  && install -d /out/usr/bin /out/usr/share/migsock \
  && install -m 0755 build/bin/migsock-* /out/usr/bin/ \
- && install -m 0644 sockets/migration.layout sockets/layout.sh /out/usr/share/migsock/ \
+ && make PREFIX=/usr DESTDIR=/out install-layout \
  && install -D -m 0755 examples/k8s/daemonset-bridge/bridge-loop \
       /out/usr/share/migsock/examples/k8s/daemonset-bridge/bridge-loop
 

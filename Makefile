@@ -160,10 +160,19 @@ demo: deps
 INSTALL_EXTRA ?=
 UNINSTALL_EXTRA ?=
 # $$ (second expansion): the fragments, included last, append to these.
-install: all $$(INSTALL_EXTRA)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+install: all install-layout $$(INSTALL_EXTRA)
+	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 sockets/migration.layout sockets/layout.sh $(DESTDIR)$(DATADIR)/
+
+# The layout and its shell reader, which learns where it is installed
+# (DATADIR, not DESTDIR: where it will be found at run time). No build
+# needed: the Dockerfile and tests/bats/install.bats use it on its own.
+.PHONY: install-layout
+install-layout:
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 0644 sockets/migration.layout $(DESTDIR)$(DATADIR)/
+	sed 's|^_LAYOUT_DATADIR=.*|_LAYOUT_DATADIR=$(DATADIR)|' sockets/layout.sh >$(DESTDIR)$(DATADIR)/layout.sh
+	chmod 0644 $(DESTDIR)$(DATADIR)/layout.sh
 
 uninstall: $$(UNINSTALL_EXTRA)
 	rm -f $(foreach c,$(CMDS),$(DESTDIR)$(BINDIR)/migsock-$(c))
