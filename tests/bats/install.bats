@@ -5,6 +5,9 @@
 # manual promises it, a relay round trip through the installed layout);
 # `make uninstall` leaves no file behind.
 
+# Each test runs in its own subshell: pids+=() is seen by its teardown.
+# shellcheck disable=SC2030,SC2031
+
 load common
 
 setup() {
