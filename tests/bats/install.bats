@@ -170,6 +170,7 @@ layout_page_example() {
 	layout_page_example "$prefix/share/migsock" >"$d/example.sh"
 	# In a private mount namespace, the DESTDIR tree is mounted at PREFIX:
 	# nothing on this host changes. No --layout, no MIGSOCK_LAYOUT.
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run env -u MIGSOCK_LAYOUT unshare --mount --propagation private sh -euc '
 		mount --bind "$1$2" "$2"
 		sh -eu "$3"
