@@ -98,6 +98,21 @@ static int listen_at(struct relay *r, struct relay_channel *ch,
  * socket). Sockets from systemd stay: the socket unit owns them. */
 static const char *bound_path;
 
+/* The path of the one socket migsock-bind passed, if this process is the
+ * one it exec'd (not a child of a supervisor it exec'd). */
+static const char *bound_by_migsock_bind(int nfds)
+{
+	const char *path = getenv(NOTIFY_BIND_PATH_ENV);
+	const char *pid = getenv(NOTIFY_BIND_PID_ENV);
+	char self[24];
+
+	snprintf(self, sizeof(self), "%ld", (long)getpid());
+	if (nfds != 1 || !path || !pid || strcmp(pid, self) != 0 ||
+	    sockpath_check(path, NULL) < 0)
+		return NULL;
+	return path;
+}
+
 /* A passed listening socket: make accept() nonblocking like ours. */
 static int adopt_fd(struct relay *r, struct relay_channel *ch, int fd,
 		    struct ms_error *e)
@@ -257,10 +272,7 @@ int relay_setup(struct relay *r, const struct relay_opts *o,
 		nfds = notify_listen_fds(fds, names, e);
 		if (nfds < 0)
 			return -1;
-		/* migsock-bind passes exactly one socket. */
-		bound_path = nfds == 1 ? getenv(NOTIFY_BIND_PATH_ENV) : NULL;
-		if (bound_path && (!*bound_path || sockpath_check(bound_path, NULL) < 0))
-			bound_path = NULL;
+		bound_path = bound_by_migsock_bind(nfds);
 		if (nfds == 0)
 			return ms_fail(e, MS_EXIT_USAGE, "no sockets passed (LISTEN_FDS/LISTEN_PID are not for this process): give --listen");
 	}
