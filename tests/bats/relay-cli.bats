@@ -376,7 +376,7 @@ echo_upstream() {
 
 @test "relay-cli: a malformed layout is refused with file and line" {
 	printf 'qemu sock 0660 -\nbad line\n' >"$d/bad.layout"
-	run "$RELAY" --layout "$d/bad.layout" --listen-dir "$d" --connect-dir "$d"
+	run "$RELAY" --layout "$d/bad.layout" --listen-dir "$d" --connect-dir "$d/elsewhere"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"$d/bad.layout:2"* ]]
 	[ ! -e "$d/sock" ]
