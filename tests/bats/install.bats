@@ -54,7 +54,7 @@ commands() {
 	grep -qx "ExecStart=$prefix/bin/migsock-relay --connect \${MIGSOCK_CONNECT} \$MIGSOCK_OPTS" \
 		"$r/lib/systemd/system/migsock-relay@.service"
 	[ -f "$r/lib/systemd/system/migsock-relay@.socket" ]
-	[ "$(find "$r/share/migsock/examples" -maxdepth 1 -name '*.sh' -perm -0755 | wc -l)" -eq 7 ]
+	[ "$(find "$r/share/migsock/examples" -maxdepth 1 -name '*.sh' -perm -0755 | wc -l)" -eq 8 ]
 	[ -x "$r/share/migsock/examples/k8s/daemonset-bridge/bridge-loop" ]
 	[ -f "$r/share/migsock/examples/k8s/daemonset-bridge/daemonset.yaml" ]
 	# Nothing lands outside PREFIX but the SELinux module's own place.
