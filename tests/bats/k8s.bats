@@ -191,3 +191,22 @@ wait_gone() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"vm1: no relay running"* ]]
 }
+
+@test "k8s: drain fits the grace period, driver readiness goes through the relay, the Job waits for both daemons" {
+	local f g
+	for f in "$K8S"/*/*-pod.yaml "$K8S"/daemonset-bridge/daemonset.yaml; do
+		g=$(awk '$1 == "terminationGracePeriodSeconds:" { print $2 }' "$f")
+		echo "$f: $g"
+		# Above the relay's default --drain-timeout (30 s).
+		[ -n "$g" ] && [ "$g" -gt 30 ]
+	done
+	for f in "$K8S"/*/*-pod.yaml; do
+		grep -q '"migsock-probe", "--through"' "$f"
+	done
+	f=$K8S/shared-hostpath/migrate-job.yaml
+	grep -q 'migsock-probe --quiet --through /run/migsock/source-driver' "$f"
+	grep -q 'migsock-probe --quiet --through /run/migsock/test-sock-driver' "$f"
+	grep -q 'activeDeadlineSeconds:' "$f"
+	# The Pod Security level these manifests need is stated.
+	grep -q 'pod-security.kubernetes.io/enforce=privileged' "$K8S/README.md"
+}
