@@ -210,6 +210,7 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 {
 	struct peer_info p = { 0 };
 
+	RELAY_STAT_ADD(l->ch, total, 1); /* refused ones too */
 	if (peer_get(fd, &p) < 0) {
 		RELAY_STAT_ADD(l->ch, refused, 1);
 		report_msg("warn", "refused", "%s: refused a peer whose credentials cannot be read: %s",
@@ -242,7 +243,6 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 		r->conns->prev = c;
 	r->conns = c;
 	r->n_conns++;
-	RELAY_STAT_ADD(l->ch, total, 1);
 	RELAY_STAT_ADD(l->ch, open, 1);
 	enqueue(c);
 	if (watch(r, fd, &c->cev) < 0)

@@ -132,6 +132,10 @@ static void refuse_one(struct relay *r, struct relay_listener *l)
 	if (fd >= 0)
 		close(fd);
 	r->reserve_fd = fcntl(r->epfd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0) {
+		RELAY_STAT_ADD(l->ch, total, 1);
+		RELAY_STAT_ADD(l->ch, refused, 1);
+	}
 	report_msg("warn", "refused", "%s: refused a connection: out of file descriptors with %u connections (raise the nofile limit or lower --max-conns)",
 		   l->ch->name, r->n_conns);
 }

@@ -45,9 +45,11 @@ struct conn;
  * refused, where bytes move and where it closes, so they stay right when
  * connections are served by other threads; read with RELAY_STAT_GET. */
 struct relay_stats {
-	uint64_t open, total;         /* connections now, since start */
+	uint64_t open, total;         /* connections now; accepted since
+	                               * start, refused ones included */
 	uint64_t bytes_up, bytes_down;
-	uint64_t refused;             /* by allow-list, limit or upstream */
+	uint64_t refused;             /* by allow-list, limit, descriptors
+	                               * or upstream */
 };
 #define RELAY_STAT_ADD(ch, field, n) \
 	__atomic_fetch_add(&(ch)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
