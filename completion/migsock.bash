@@ -13,7 +13,8 @@
 _migsock_options() {
 	# An option line: "  -c, --connect URI   text", or several options
 	# without argument: "  --auto-converge, --compressed   text".
-	"$1" --help 2>/dev/null | awk '/^ +-/ {
+	# (Description lines are indented further: they only mention options.)
+	"$1" --help 2>/dev/null | awk '/^ +-/ && match($0, /^ +/) && RLENGTH <= 8 {
 		sub(/^ +/, "")
 		i = index($0, "  ")
 		n = split(i ? substr($0, 1, i - 1) : $0, w, /[ ,]+/)

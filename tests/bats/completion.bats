@@ -36,8 +36,10 @@ complete_words() {
 		run complete_words "migsock-$c" --
 		[ "$status" -eq 0 ]
 		n=0
-		# Each long option --help shows is offered.
-		for opt in $("$MIGSOCK_BIN/migsock-$c" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+		# Each long option of --help's option lines is offered (not the
+		# options its descriptions mention).
+		for opt in $("$MIGSOCK_BIN/migsock-$c" --help | sed -nE 's/^ {1,8}(-[a-zA-Z], )?(--[a-z][^ ]*( [A-Z][^ ]*)?(, --[a-z][^ ]*)*).*/\2/p' |
+			grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 			grep -qx -- "$opt" <<<"$output" || { echo "migsock-$c: $opt not offered"; return 1; }
 			n=$((n + 1))
 		done
