@@ -49,7 +49,11 @@ commands() {
 		# No warnings from groff, no unsubstituted placeholders.
 		run sh -c 'MANWIDTH=80 man --warnings -l "$1" 2>&1 >/dev/null' sh "$page"
 		[ -z "$output" ]
-		! grep -q '@DATADIR@' "$page"
+		# (Not `! grep`: errexit ignores a negated command.)
+		if grep -q '@DATADIR@' "$page"; then
+			echo "unsubstituted @DATADIR@ in $page"
+			return 1
+		fi
 		n=$((n + 1))
 	done
 	# Four commands and the layout format.
