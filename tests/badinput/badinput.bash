@@ -3,7 +3,8 @@
 #
 # A row is a block of "key: value" lines, blocks separated by blank lines:
 #   id:     GROUP-NAME (the group is what tests/bats/badinput.bats runs)
-#   needs:  root (optional: skipped, and reported, when not root)
+#   needs:  root (optional: such rows run in their group's own bats test,
+#           which skips, with the reason in TAP, when not root)
 #   setup:  shell run first in the row's scratch directory $D (optional)
 #   run:    the command under test (shell words; migsock-* from $MIGSOCK_BIN)
 #   exit:   the exit code it must return
@@ -18,12 +19,12 @@ BADINPUT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BADINPUT_CATALOGUE=${BADINPUT_CATALOGUE:-$BADINPUT_DIR/catalogue}
 BADINPUT_TIMEOUT=${BADINPUT_TIMEOUT:-20}
 
-# Print the rows of @group as one line each: id<US>needs<US>setup<US>run<US>
+# Print the rows of @group (all rows for "") as one line each: id<US>needs<US>setup<US>run<US>
 # exit<US>error<US>match<US>check (unit separator: no field contains it).
 badinput_rows() {
 	awk -v group="$1" '
 		function flush() {
-			if (r["id"] != "" && index(r["id"], group "-") == 1)
+			if (r["id"] != "" && (group == "" || index(r["id"], group "-") == 1))
 				printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n",
 					r["id"], r["needs"], r["setup"], r["run"], r["exit"],
 					r["error"], r["match"], r["check"]
@@ -49,8 +50,8 @@ badinput_row() {
 	local id=$1 needs=$2 setup=$3 run=$4 exit=$5 error=$6 match=$7 check=$8
 	local D out rc=0 line found=0 lines
 	if [ "$needs" = root ] && [ "$(id -u)" != 0 ]; then
-		echo "skip $id: needs root"
-		return 0
+		echo "not ok $id: needs root (run it through badinput_group GROUP root)"
+		return 1
 	fi
 	D=$(mktemp -d /tmp/ms.XXXXXX)
 	out=$(mktemp -d /tmp/ms-out.XXXXXX)
@@ -113,16 +114,19 @@ badinput_row() {
 	return 0
 }
 
-# Run every row of @group; fail if any row failed (all rows still run).
+# badinput_group GROUP [root]: run the rows of GROUP that need nothing, or
+# with "root" those marked "needs: root"; fail if any row failed (all rows
+# still run) or if there was no such row.
 badinput_group() {
-	local group=$1 failed=0 n=0
+	local group=$1 want=${2:-} failed=0 n=0
 	local id needs setup run exit error match check
 	while IFS=$'\037' read -r id needs setup run exit error match check; do
+		[ "$needs" = "$want" ] || continue
 		n=$((n + 1))
 		badinput_row "$id" "$needs" "$setup" "$run" "$exit" "$error" "$match" "$check" ||
 			failed=$((failed + 1))
 	done < <(badinput_rows "$group")
-	echo "# $group: $n rows, $failed failed"
+	echo "# $group${want:+ (needs $want)}: $n rows, $failed failed"
 	[ "$n" -gt 0 ] && [ "$failed" = 0 ]
 }
 
