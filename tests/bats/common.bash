@@ -83,6 +83,22 @@ wait_for_socket() {
 	return 1
 }
 
+# wait_connected PATH [N] [TENTHS]: until N (default 1) connections to the
+# socket bound at PATH exist (read from /proc/net/unix: accepted sockets
+# carry the listener's path, state 03 connected), up to TENTHS (default
+# 100) tenths of a second. E.g. "the relay has accepted a client and
+# connected upstream for it": wait_connected UPSTREAM_PATH.
+wait_connected() {
+	local path=$1 n=${2:-1} tries=${3:-100}
+	while ((tries-- > 0)); do
+		[ "$(awk -v p="$path" '$6 == "03" && $NF == p { c++ } END { print c + 0 }' /proc/net/unix)" -ge "$n" ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "fewer than $n connections to $path" >&2
+	return 1
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
