@@ -45,6 +45,9 @@ bats_start_timeout_countdown() {
 		# shellcheck disable=SC2064
 		trap "kill $!; exit 0" ABRT
 		wait
+		# From here on the test's exit (which aborts this countdown)
+		# must not stop the kills below.
+		trap '' ABRT
 		self=$BASHPID
 		tree=$(ms_process_tree "$target_pid" "$self")
 		kill -ABRT "$target_pid" || exit 0
