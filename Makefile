@@ -14,6 +14,8 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/migsock
 MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
+# The version every binary prints (--version); one string for all.
+VERSION ?= 0.1
 
 # Build variant: `make` builds into build/, `make asan` re-runs make with
 # BUILDDIR=build/asan SANITIZE=1 (ASan + UBSan, no FORTIFY: they clash).
@@ -41,7 +43,8 @@ SAN_LDFLAGS :=
 endif
 
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) \
-	-DMIGSOCK_DATADIR='"$(DATADIR)"' -Isrc/lib $(PKG_CFLAGS) $(CFLAGS)
+	-DMIGSOCK_DATADIR='"$(DATADIR)"' \
+	-DMIGSOCK_VERSION='"$(VERSION)"' -Isrc/lib $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_LDFLAGS) $(LDFLAGS)
 
 # One directory per binary under src/ (main.c + its own modules), and the

@@ -21,10 +21,11 @@ ALL_CFLAGS += -I$(GEN_DIR)
 man: $(MAN_PAGES)
 all: $(MAN_PAGES)
 
-# Regenerate when DATADIR changes (make PREFIX=/usr after a plain make).
+# Regenerate when DATADIR or VERSION changes (make PREFIX=/usr after a
+# plain make).
 $(GEN_DIR)/datadir: FORCE
 	@mkdir -p $(@D)
-	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+	@echo '$(DATADIR) $(VERSION)' | cmp -s - $@ || echo '$(DATADIR) $(VERSION)' >$@
 .PHONY: FORCE
 FORCE:
 

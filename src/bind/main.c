@@ -13,16 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "label.h"
 #include "layout.h"
 #include "notify.h"
 #include "peer.h"
 #include "sockpath.h"
 #include "help-bind.h"
-
-#ifndef MIGSOCK_VERSION
-#define MIGSOCK_VERSION "0.1"
-#endif
 
 /* The text is man/migsock-bind.1.scd, rendered by man/scd2help at build
  * time (man/man.mk): edit the man page, not this file. */
@@ -68,39 +65,24 @@ static noreturn PRINTF(1, 2) void usage_error(const char *fmt, ...)
 	die(MS_EXIT_USAGE, "%s: try --help", msg);
 }
 
-static unsigned long parse_number(const char *s, int base, unsigned long max,
-				  const char *opt, const char *want)
-{
-	char *end;
-
-	errno = 0;
-	unsigned long v = (s && *s >= '0' && *s <= '9') ? strtoul(s, &end, base) : 0;
-	if (!s || *s < '0' || *s > '9' || errno || *end || v > max)
-		usage_error("%s %s: expected %s", opt, s ? s : "", want);
-	return v;
-}
-
 static void parse_option(struct bind_opts *o, int c, const char *arg)
 {
 	struct ms_error e = { 0 };
+	int rc = 0;
 
 	switch (c) {
 	case OPT_CONTEXT: o->sock.context = arg; break;
 	case OPT_REQUIRE_LABEL: o->sock.label_required = true; break;
 	case OPT_MODE:
-		o->sock.mode = (mode_t)parse_number(arg, 8, 0777, "--mode",
-						    "an octal mode such as 0660");
+		rc = cli_opt_mode("--mode", arg, &o->sock.mode, &e);
 		o->mode_set = true;
 		break;
 	case OPT_OWNER:
-		if (peer_parse_owner(arg, &o->sock.uid, &o->sock.gid, &e) < 0)
-			die(MS_EXIT_USAGE, "--owner: %s", e.msg);
+		rc = cli_opt_owner("--owner", arg, &o->sock.uid, &o->sock.gid, &e);
 		break;
 	case OPT_BACKLOG:
-		o->sock.backlog = (int)parse_number(arg, 10, 65535, "--backlog",
-						    "a number from 1 to 65535");
-		if (!o->sock.backlog)
-			usage_error("--backlog %s: expected a number from 1 to 65535", arg);
+		rc = cli_opt_int("--backlog", arg, 1, 65535, "a number",
+				 &o->sock.backlog, &e);
 		break;
 	case OPT_NAME: o->name = arg; break;
 	case OPT_NONBLOCK: o->nonblock = true; break;
@@ -108,6 +90,8 @@ static void parse_option(struct bind_opts *o, int c, const char *arg)
 	case OPT_DIR: o->dir = arg; break;
 	case OPT_CHANNEL: o->channel = arg; break;
 	}
+	if (rc < 0)
+		die_err(&e);
 }
 
 static void parse_args(int argc, char *argv[], struct bind_opts *o)
@@ -122,12 +106,14 @@ static void parse_args(int argc, char *argv[], struct bind_opts *o)
 			exit(MS_EXIT_OK);
 		}
 		if (c == OPT_VERSION) {
-			printf("migsock-bind %s\n", MIGSOCK_VERSION);
+			cli_print_version();
 			exit(MS_EXIT_OK);
 		}
-		if (c == '?' || c == ':')
-			usage_error("bad option %s (unknown, or missing its argument)",
-				    argv[optind - 1]);
+		if (c == '?' || c == ':') {
+			struct ms_error e;
+			cli_bad_option(argv, &e);
+			die_err(&e);
+		}
 		parse_option(o, c, optarg);
 	}
 	bool layout_form = o->dir || o->channel || o->layout;
@@ -155,11 +141,9 @@ static void apply_layout(struct bind_opts *o)
 {
 	static struct layout l;
 	struct ms_error e = { 0 };
-	const char *file = o->layout ? o->layout : getenv("MIGSOCK_LAYOUT");
+	const char *file = cli_layout_file(o->layout);
 
-	if (!file || !*file)
-		file = LAYOUT_DEFAULT_PATH;
-	if (layout_load(file, &l, &e) < 0)
+	if (cli_layout_load(o->layout, &l, &e) < 0)
 		die_err(&e);
 	const struct layout_channel *ch = layout_find(&l, o->channel);
 	if (!ch)
@@ -167,8 +151,8 @@ static void apply_layout(struct bind_opts *o)
 		    o->channel, file);
 	int n = snprintf(o->pathbuf, sizeof(o->pathbuf), "%s/%s", o->dir, ch->name);
 	if (n < 0 || (size_t)n >= sizeof(o->pathbuf))
-		die(MS_EXIT_PATH, "socket path %s/%s is too long, the limit is %d: use a shorter directory",
-		    o->dir, ch->name, SOCKPATH_MAX);
+		die(MS_EXIT_PATH, "socket path %s/%s is %d bytes, the limit is %d: use a shorter directory",
+		    o->dir, ch->name, n, SOCKPATH_MAX);
 	o->path = o->pathbuf;
 	if (!o->mode_set)
 		o->sock.mode = ch->mode;

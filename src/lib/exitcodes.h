@@ -22,6 +22,11 @@ enum ms_exit {
 	MS_EXIT_ABORTED = 7,   /* migsock-migrate: aborted (signal, timeout);
 	                        * the guest still runs on the source */
 	MS_EXIT_SANDBOX = 8,   /* could not drop privileges or load seccomp */
+	MS_EXIT_POSTCOPY = 9,  /* migsock-migrate: the migration failed in
+	                        * post-copy and was not resumed: the guest
+	                        * runs on the destination without all of its
+	                        * memory, the source is paused (post-copy
+	                        * failed); resume with --postcopy-resume */
 	MS_EXIT_SYS = 111,     /* unexpected system error (s6 convention:
 	                        * temporary failure) */
 	MS_EXIT_EXEC = 126,    /* migsock-bind: the program could not be run */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "label.h"
 #include "layout.h"
 #include "util.h"
@@ -70,21 +71,6 @@ static const char *name_problem(const char *s)
 	return NULL;
 }
 
-static int parse_mode(const char *s, mode_t *out)
-{
-	size_t len = strlen(s);
-	unsigned long v = 0;
-
-	if (len < 1 || len > 4 || strspn(s, "01234567") != len)
-		return -1;
-	for (const char *c = s; *c; c++)
-		v = v * 8 + (unsigned long)(*c - '0');
-	if (v > 0777)
-		return -1;
-	*out = (mode_t)v;
-	return 0;
-}
-
 /* Fill @ch from the fields of one line; @why gets the reason on error. */
 static const char *parse_channel(char *f[LAYOUT_FIELDS], struct layout_channel *ch)
 {
@@ -98,12 +84,14 @@ static const char *parse_channel(char *f[LAYOUT_FIELDS], struct layout_channel *
 		snprintf(why, sizeof(why), "socket name %s", bad);
 		return why;
 	}
-	if (parse_mode(f[2], &ch->mode) < 0)
-		return "mode must be octal, at most 0777 (e.g. 0660)";
-	/* 0 would mean "as the umask makes it" to sock_listen_path, and a
-	 * socket nobody but root can reach is never what a layout wants. */
-	if (ch->mode == 0)
-		return "mode 0 lets nobody but root connect: give e.g. 0660";
+	/* The same rule as --mode (src/lib/cli); the line number says where,
+	 * so the reason stays in the layout's own words. 0 would mean "as the
+	 * umask makes it" to sock_listen_path, and a socket nobody but root
+	 * can reach is never what a layout wants. */
+	if (cli_scan_mode(f[2], &ch->mode, NULL) < 0)
+		return strspn(f[2], "0") == strlen(f[2]) && *f[2] ?
+		       "mode 0 lets nobody but root connect: give e.g. 0660" :
+		       "mode must be octal, at most 0777 (e.g. 0660)";
 	if (strcmp(f[3], "-") != 0) {
 		if (label_check_syntax(f[3], &le) < 0) {
 			snprintf(why, sizeof(why), "%s", le.msg);

@@ -66,6 +66,33 @@ int ms_fail_errno(struct ms_error *e, int code, const char *fmt, ...)
 	return -1;
 }
 
+int ms_error_wrap(struct ms_error *e, const char *fmt, ...)
+{
+	char old[sizeof(e->msg)];
+	va_list ap;
+
+	if (!e)
+		return -1;
+	memcpy(old, e->msg, sizeof(old));
+	old[sizeof(old) - 1] = '\0';
+	va_start(ap, fmt);
+	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	/* ": old" copied by hand, cut to fit: the cut is wanted here, and
+	 * snprintf would have the compiler warn about it. */
+	if (n >= 0 && (size_t)n < sizeof(e->msg) && old[0]) {
+		size_t o = (size_t)n;
+		for (const char *p = ": "; *p && o + 1 < sizeof(e->msg); p++)
+			e->msg[o++] = *p;
+		for (const char *p = old; *p && o + 1 < sizeof(e->msg); p++)
+			e->msg[o++] = *p;
+		e->msg[o] = '\0';
+	}
+	if (!e->code)
+		e->code = MS_EXIT_SYS;
+	return -1;
+}
+
 /* Severity prefixes journald understands (sd-daemon.h values). */
 enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6 };
 

@@ -30,6 +30,13 @@ struct ms_error {
 int ms_fail(struct ms_error *e, int code, const char *fmt, ...) PRINTF(3, 4);
 int ms_fail_errno(struct ms_error *e, int code, const char *fmt, ...) PRINTF(3, 4);
 
+/* Add context to an error on its way up (after crun's crun_error_wrap):
+ * "CONTEXT: message". One way only: the context goes in front, the code
+ * stays (MS_EXIT_SYS if it was never set); if the line gets too long, the
+ * end of the old message is cut, never the context. Returns -1, so callers
+ * can "return ms_error_wrap(e, "upstream %s", path)". @e may be NULL. */
+int ms_error_wrap(struct ms_error *e, const char *fmt, ...) PRINTF(2, 3);
+
 /* Program name used as prefix; set once from main(). */
 void log_init(const char *prog);
 const char *log_prog(void);

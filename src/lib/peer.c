@@ -7,13 +7,12 @@
  */
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cli.h"
 #include "label.h"
 #include "peer.h"
 #include "sandbox.h"
@@ -22,53 +21,6 @@
 SANDBOX_SYSCALLS(__NR_getsockopt);
 
 #define ID_NAME_MAX 64
-
-/* A decimal id below (id_t)-1, or -1. */
-static long long parse_id(const char *s)
-{
-	long long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return -1;
-	for (const char *c = s; *c; c++) {
-		if (*c < '0' || *c > '9')
-			return -1;
-		v = v * 10 + (*c - '0');
-	}
-	return v < 0xffffffffLL ? v : -1;
-}
-
-static int lookup_uid(const char *s, uid_t *out)
-{
-	long long v = parse_id(s);
-	char buf[4096];
-	struct passwd pw, *res = NULL;
-
-	if (v >= 0) {
-		*out = (uid_t)v;
-		return 0;
-	}
-	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) != 0 || !res)
-		return -1;
-	*out = res->pw_uid;
-	return 0;
-}
-
-static int lookup_gid(const char *s, gid_t *out)
-{
-	long long v = parse_id(s);
-	char buf[4096];
-	struct group gr, *res = NULL;
-
-	if (v >= 0) {
-		*out = (gid_t)v;
-		return 0;
-	}
-	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) != 0 || !res)
-		return -1;
-	*out = res->gr_gid;
-	return 0;
-}
 
 /* Call @add for each comma-separated item of @list. */
 static int each_item(const char *list, const char *what,
@@ -102,9 +54,8 @@ static int add_uid(struct peer_allow *a, const char *s, struct ms_error *e)
 	if (a->n_uids == PEER_ALLOW_MAX)
 		return ms_fail(e, MS_EXIT_USAGE, "too many allowed uids (at most %d)",
 			       PEER_ALLOW_MAX);
-	if (lookup_uid(s, &a->uids[a->n_uids]) < 0)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "unknown user '%s': give a uid number or an existing user name", s);
+	if (cli_scan_user(s, &a->uids[a->n_uids], e) < 0)
+		return -1;
 	a->n_uids++;
 	return 0;
 }
@@ -114,9 +65,8 @@ static int add_gid(struct peer_allow *a, const char *s, struct ms_error *e)
 	if (a->n_gids == PEER_ALLOW_MAX)
 		return ms_fail(e, MS_EXIT_USAGE, "too many allowed gids (at most %d)",
 			       PEER_ALLOW_MAX);
-	if (lookup_gid(s, &a->gids[a->n_gids]) < 0)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "unknown group '%s': give a gid number or an existing group name", s);
+	if (cli_scan_group(s, &a->gids[a->n_gids], e) < 0)
+		return -1;
 	a->n_gids++;
 	return 0;
 }
@@ -140,31 +90,6 @@ int peer_allow_add_context(struct peer_allow *a, const char *ctx, struct ms_erro
 	if (label_check_syntax(ctx, e) < 0)
 		return -1;
 	a->contexts[a->n_contexts++] = ctx;
-	return 0;
-}
-
-int peer_parse_owner(const char *spec, uid_t *uid, gid_t *gid, struct ms_error *e)
-{
-	char user[ID_NAME_MAX + 1];
-	const char *colon = spec ? strchr(spec, ':') : NULL;
-	size_t ulen = colon ? (size_t)(colon - spec) : (spec ? strlen(spec) : 0);
-
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (ulen == 0 || ulen > ID_NAME_MAX || (colon && !colon[1]))
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "owner '%.80s' is malformed: give UID[:GID], numbers or names",
-			       spec ? spec : "");
-	memcpy(user, spec, ulen);
-	user[ulen] = '\0';
-	if (lookup_uid(user, uid) < 0)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "unknown user '%s': give a uid number or an existing user name",
-			       user);
-	if (colon && lookup_gid(colon + 1, gid) < 0)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "unknown group '%.64s': give a gid number or an existing group name",
-			       colon + 1);
 	return 0;
 }
 

@@ -36,10 +36,6 @@ int peer_allow_add_uids(struct peer_allow *a, const char *list, struct ms_error 
 int peer_allow_add_gids(struct peer_allow *a, const char *list, struct ms_error *e);
 int peer_allow_add_context(struct peer_allow *a, const char *ctx, struct ms_error *e);
 
-/* Parse an owner "UID[:GID]" (numbers or names) for socket files; the
- * parts not given are set to -1 (unchanged). */
-int peer_parse_owner(const char *spec, uid_t *uid, gid_t *gid, struct ms_error *e);
-
 /* Fill @p for connected socket @fd. */
 int peer_get(int fd, struct peer_info *p);
 

@@ -89,7 +89,7 @@ static bool arrived(struct mig_job_watch *w, struct mig_stats *out)
 
 	pthread_mutex_lock(&watch_lock);
 	done = w->done;
-	if (done)
+	if (done && out)
 		*out = w->stats;
 	pthread_mutex_unlock(&watch_lock);
 	return done;

@@ -30,8 +30,8 @@ struct mig_job_watch {
 void mig_job_watch_start(struct mig_job_watch *w, virConnectPtr conn,
 			 virDomainPtr dom);
 
-/* Wait up to @ms for the event, copy its stats to @out; true if it came.
- * Deregisters. */
+/* Wait up to @ms for the event, copy its stats to @out (if not NULL);
+ * true if it came. Deregisters. */
 bool mig_job_watch_finish(struct mig_job_watch *w, int ms,
 			  struct mig_stats *out);
 

@@ -15,8 +15,10 @@
 #include "log.h"
 #include "options.h"
 #include "preflight.h"
+#include "recover.h"
 #include "result.h"
 #include "run.h"
+#include "watchdog.h"
 #include "help-migrate.h"
 
 /* The text is man/migsock-migrate.1.scd, rendered by man/scd2help at build
@@ -77,8 +79,13 @@ int main(int argc, char **argv)
 	virSetErrorFunc(NULL, quiet_virt_errors);
 	if (mig_events_start(&e) < 0)
 		die_err(&e);
+	if (o.abort_postcopy)
+		return mig_abort_postcopy(&o);
 	mig_signals_interruptible(true); /* nothing started yet */
+	/* A daemon that accepts but never answers: --connect-timeout. */
+	mig_watchdog_arm(o.connect_timeout, MS_EXIT_PREFLIGHT, o.json, o.domain);
 	int pf = mig_preflight(&c, &o, &e);
+	mig_watchdog_disarm();
 	mig_signals_interruptible(false);
 	if (pf < 0) {
 		close_all(&c);
@@ -93,6 +100,7 @@ int main(int argc, char **argv)
 		log_info("preflight passed: migrating %s to %s", o.domain,
 			 o.desturi);
 	mig_run(&c, &out);
+	mig_recover(&c, &out);
 	mig_result(&c, &out, &r);
 	if (o.json && r.exit_code)
 		log_error("%s", r.message);

@@ -22,6 +22,9 @@ enum {
 	OPT_LAYOUT, OPT_JSON, OPT_NO_PROGRESS, OPT_AUTO_CONVERGE,
 	OPT_ABORT_ON_ERROR, OPT_COMPRESSED, OPT_UNSAFE, OPT_CHANGE_PROTECTION,
 	OPT_BANDWIDTH,
+	/* recovery and hangs */
+	OPT_POSTCOPY_RESUME, OPT_RECOVER, OPT_RECOVER_DIR, OPT_ABORT_POSTCOPY,
+	OPT_CONNECT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -65,12 +68,23 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
+	/* recovery and hangs */
+	{ "postcopy-resume", no_argument, NULL, OPT_POSTCOPY_RESUME },
+	{ "recover", required_argument, NULL, OPT_RECOVER },
+	{ "recover-dir", required_argument, NULL, OPT_RECOVER_DIR },
+	{ "abort-postcopy", no_argument, NULL, OPT_ABORT_POSTCOPY },
+	{ "keepalive-interval", required_argument, NULL, 'k' },
+	{ "keepalive-count", required_argument, NULL, 'K' },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
 void mig_opts_init(struct mig_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->keepalive_interval = 5; /* virsh's defaults */
+	o->keepalive_count = 6;
+	o->connect_timeout = 30;
 }
 
 static int parse_int(const char *opt, const char *s, int min, int max,
@@ -121,6 +135,8 @@ static bool *flag_field(struct mig_opts *o, int c)
 	case OPT_VERBOSE: return &o->verbose;
 	case OPT_JSON: return &o->json;
 	case OPT_NO_PROGRESS: return &o->no_progress;
+	case OPT_POSTCOPY_RESUME: return &o->postcopy_resume;
+	case OPT_ABORT_POSTCOPY: return &o->abort_postcopy;
 	default: return NULL;
 	}
 }
@@ -140,6 +156,7 @@ static const char **string_field(struct mig_opts *o, int c)
 	case OPT_TLS_DESTINATION: return &o->tls_destination;
 	case OPT_DIR: return &o->dir;
 	case OPT_LAYOUT: return &o->layout;
+	case OPT_RECOVER_DIR: return &o->recover_dir;
 	default: return NULL;
 	}
 }
@@ -195,6 +212,18 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 	case 'h':
 		o->help = true;
 		return 0;
+	/* recovery and hangs */
+	case OPT_RECOVER:
+		return parse_int("recover", arg, 1, 86400, &o->recover, e);
+	case 'k':
+		return parse_int("keepalive-interval", arg, 0, 3600,
+				 &o->keepalive_interval, e);
+	case 'K':
+		return parse_int("keepalive-count", arg, 1, 1000,
+				 &o->keepalive_count, e);
+	case OPT_CONNECT_TIMEOUT:
+		return parse_int("connect-timeout", arg, 1, 3600,
+				 &o->connect_timeout, e);
 	default:
 		return ms_fail(e, MS_EXIT_USAGE,
 			       "unknown or incomplete option: see --help");
@@ -227,7 +256,7 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 
 	optind = 0; /* full re-initialisation: the unit tests parse often */
 	opterr = 0; /* we print our own one-line error */
-	while ((c = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hk:K:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
 			return ms_fail(e, MS_EXIT_USAGE,
@@ -566,8 +595,48 @@ static int check_unix_streams(const struct mig_opts *o, struct ms_error *e)
 	return 0;
 }
 
+/* Recovery: what libvirt 9.0 can resume (only a post-copy migration, with
+ * the same URIs and flags), and --abort-postcopy, which talks to the
+ * source daemon alone. */
+static int check_recovery(const struct mig_opts *o, struct ms_error *e)
+{
+	if (o->postcopy_resume && !o->postcopy)
+		return refuse(e, "--postcopy-resume resumes a failed post-copy "
+			      "migration: repeat the original command with "
+			      "--postcopy --postcopy-resume");
+	if (o->recover && !o->postcopy)
+		return refuse(e, "--recover SEC resumes a post-copy migration "
+			      "that failed: add --postcopy");
+	if (o->recover_dir && !o->recover)
+		return refuse(e, "--recover-dir DIR is where --recover looks "
+			      "for the sockets: add --recover SEC");
+	if (o->recover_dir && o->recover_dir[0] != '/')
+		return ms_fail(e, MS_EXIT_USAGE, "--recover-dir %s is relative: "
+			       "give an absolute path", o->recover_dir);
+	if (o->postcopy_resume && o->offline)
+		return refuse(e, "--postcopy-resume cannot be --offline: an "
+			      "offline migration has no post-copy");
+	return 0;
+}
+
+static int check_abort_postcopy(const struct mig_opts *o, struct ms_error *e)
+{
+	if (!o->domain)
+		return refuse(e, "no domain given: name it with --domain NAME");
+	if (!o->connect)
+		return refuse(e, "no source daemon given: give -c URI");
+	if (o->postcopy_resume || o->recover)
+		return refuse(e, "--abort-postcopy pauses a post-copy migration "
+			      "and exits: drop --postcopy-resume and --recover");
+	return 0;
+}
+
 int mig_opts_check(const struct mig_opts *o, struct ms_error *e)
 {
+	if (o->abort_postcopy)
+		return check_abort_postcopy(o, e);
+	if (check_recovery(o, e) < 0)
+		return -1;
 	if (check_basics(o, e) < 0 || check_offline(o, e) < 0 ||
 	    check_tunnelled(o, e) < 0 || check_storage(o, e) < 0 ||
 	    check_copy_modes(o, e) < 0 || check_tls(o, e) < 0 ||

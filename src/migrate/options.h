@@ -52,6 +52,17 @@ struct mig_opts {
 	enum mig_timeout_action timeout_action;
 	int n_timeout_actions;      /* how many --timeout-* were given */
 
+	/* Recovery and hangs (issue 11): --postcopy-resume, --recover SEC,
+	 * --recover-dir DIR, --abort-postcopy, -k/--keepalive-interval,
+	 * -K/--keepalive-count, --connect-timeout SEC. */
+	bool postcopy_resume;       /* VIR_MIGRATE_POSTCOPY_RESUME */
+	bool abort_postcopy;        /* pause a running post-copy, then exit */
+	int recover;                /* seconds to keep resuming, 0: off */
+	const char *recover_dir;    /* the socket directory as seen here */
+	int keepalive_interval;     /* seconds, 0: no keepalive (virsh: 5) */
+	int keepalive_count;        /* unanswered probes before closing (6) */
+	int connect_timeout;        /* seconds to reach both daemons (30) */
+
 	/* URIs built from --dir (the pointers above point here then). */
 	char desturi_buf[MIG_URI_MAX];
 	char migrateuri_buf[MIG_URI_MAX];

@@ -14,8 +14,10 @@
 
 #include "plan.h"
 #include "preflight.h"
+#include "recover.h"
 #include "sockpath.h"
 #include "util.h"
+#include "watchdog.h"
 #include "xmlscan.h"
 
 #define PF MS_EXIT_PREFLIGHT
@@ -182,9 +184,22 @@ static void describe(const struct mig_opts *o, const char *what,
 			 s->host_uuid);
 }
 
+/* What the watchdog names if @uri's daemon accepts but never answers. */
+static void stage(const char *what, const char *uri)
+{
+	char w[600], fix[400];
+
+	snprintf(w, sizeof(w), "the %s daemon at %s", what, uri);
+	snprintf(fix, sizeof(fix), "it accepts connections but says nothing; "
+		 "check that it runs and is not stopped (virsh -c %s uri), or "
+		 "raise --connect-timeout", uri);
+	mig_watchdog_stage(w, fix);
+}
+
 static int open_src(struct mig_ctx *c, struct ms_error *e)
 {
 	c->src.uri = c->o->connect;
+	stage("source", c->src.uri);
 	c->src.conn = virConnectOpen(c->src.uri);
 	if (!c->src.conn)
 		return ms_fail(e, PF, "cannot reach the source daemon at %s "
@@ -222,6 +237,7 @@ static int open_dst(struct mig_ctx *c, struct ms_error *e)
 				 "source daemon checks it", c->dst.uri);
 		return 0;
 	}
+	stage("destination", c->dst.uri);
 	c->dst.conn = virConnectOpen(c->dst.uri);
 	if (!c->dst.conn)
 		return ms_fail(e, PF, "cannot reach the destination daemon at "
@@ -275,6 +291,7 @@ static int check_domain(struct mig_ctx *c, struct ms_error *e)
 	const struct mig_opts *o = c->o;
 	int state = 0, reason = 0;
 
+	stage("source", c->src.uri);
 	c->dom = virDomainLookupByName(c->src.conn, o->domain);
 	if (!c->dom)
 		return ms_fail(e, PF, "no domain %s on the source: check the "
@@ -295,6 +312,8 @@ static int check_domain(struct mig_ctx *c, struct ms_error *e)
 		return ms_fail(e, PF, "%s is not running on the source: start "
 			       "it, or move its definition with --offline "
 			       "--persistent", o->domain);
+	if (mig_recover_check_src(o, state, reason, e) < 0)
+		return -1;
 	if (!o->offline && state != VIR_DOMAIN_RUNNING &&
 	    state != VIR_DOMAIN_PAUSED)
 		return ms_fail(e, PF, "%s is in state %d on the source, not "
@@ -313,6 +332,12 @@ static int check_dst_domain(struct mig_ctx *c, struct ms_error *e)
 		return 0;
 	c->dst_known = true;
 	d = virDomainLookupByName(c->dst.conn, c->dst_name);
+	if (c->o->postcopy_resume) { /* the guest runs there, half-moved */
+		int r = mig_recover_check_dst(c, d, e);
+		if (d)
+			virDomainFree(d);
+		return r;
+	}
 	if (!d)
 		return 0;
 	bool active = virDomainIsActive(d) == 1;

@@ -22,6 +22,26 @@ const char *mig_state_name(int state)
 	return names[state];
 }
 
+const char *mig_place_state(const struct mig_place *p, char *buf, size_t len)
+{
+	const char *pc = NULL;
+
+	if (!p->exists)
+		return "none";
+	if (p->state == VIR_DOMAIN_PAUSED)
+		pc = p->reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED ?
+		     "post-copy failed" : p->reason == VIR_DOMAIN_PAUSED_POSTCOPY ?
+		     "post-copy" : NULL;
+	else if (p->state == VIR_DOMAIN_RUNNING)
+		pc = p->reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED ?
+		     "post-copy failed" : p->reason == VIR_DOMAIN_RUNNING_POSTCOPY ?
+		     "post-copy" : NULL;
+	if (!pc)
+		return mig_state_name(p->state);
+	snprintf(buf, len, "%s (%s)", mig_state_name(p->state), pc);
+	return buf;
+}
+
 /* Look the guest up again (by UUID: --dname may rename it). */
 static void look(virConnectPtr conn, const unsigned char *uuid,
 		 struct mig_place *p)
@@ -41,6 +61,7 @@ static void look(virConnectPtr conn, const unsigned char *uuid,
 	p->state = VIR_DOMAIN_SHUTOFF;
 	if (virDomainGetState(d, &p->state, &reason, 0) < 0)
 		p->state = VIR_DOMAIN_NOSTATE;
+	p->reason = reason;
 	virDomainFree(d);
 }
 
@@ -82,7 +103,11 @@ static void verify_dst(const struct mig_ctx *c, const struct mig_outcome *out,
 	const struct mig_opts *o = c->o;
 	const struct mig_place *d = &r->dst;
 	char m[512];
-	bool want_paused = o->suspend || c->src_paused;
+	/* A resumed post-copy found the source paused by the failure, not
+	 * by the user: the guest runs on at the destination. */
+	bool want_paused = o->suspend ||
+			   (c->src_paused && !(out->extra_flags &
+					       VIR_MIGRATE_POSTCOPY_RESUME));
 
 	if (!d->checked)
 		return;
@@ -158,6 +183,58 @@ static void verify_src(const struct mig_ctx *c, struct mig_report *r,
 	}
 }
 
+void mig_postcopy_message(const struct mig_opts *o, const struct mig_outcome *out,
+			  const struct mig_place *dst, char *buf, size_t len)
+{
+	const struct mig_recovery *r = &out->rec;
+	char why[700];
+
+	if (r->attempts)
+		snprintf(why, sizeof(why), "%.200s; not recovered after %d "
+			 "resume attempt%s within --recover %d s (last: %.200s)",
+			 r->first_error, r->attempts, r->attempts == 1 ? "" : "s",
+			 o->recover, out->error);
+	else if (o->recover && !r->dst_lost)
+		snprintf(why, sizeof(why), "%.200s; the sockets did not accept "
+			 "again within --recover %d s", r->first_error, o->recover);
+	else
+		snprintf(why, sizeof(why), "%.200s", r->first_error);
+	if (r->dst_lost || (dst->checked && !dst->active)) {
+		snprintf(buf, len, "migration of %s failed in post-copy (%.400s) and "
+			 "the destination lost the guest: it cannot be resumed, "
+			 "the source copy is paused and stale (destroy it there "
+			 "and boot the guest again)", o->domain, why);
+		return;
+	}
+	snprintf(buf, len, "migration of %s failed in post-copy (%.400s): the guest "
+		 "runs on the destination without all of its memory and the "
+		 "source is paused (post-copy failed); bring the sockets back "
+		 "and run the same command with --postcopy-resume (or "
+		 "--recover SEC)", o->domain, why);
+}
+
+/* After a signal libvirt's job did not end within ABORT_GRACE_S: say
+ * where the guest is. Exit 7 only if it still runs on the source. */
+static void verify_abandoned(const struct mig_ctx *c, struct mig_report *r,
+			     int sig)
+{
+	char m[640], s1[64], s2[64];
+	bool on_src = r->src.active && !r->postcopy_started &&
+		      r->src.reason != VIR_DOMAIN_PAUSED_POSTCOPY;
+
+	snprintf(m, sizeof(m), "%s: libvirt did not end the migration of %s "
+		 "within %d s, stopped waiting; on the source it is %s, on the "
+		 "destination %s%s: check virsh -c %s domjobinfo %s",
+		 sig ? strsignal(sig) : "timeout", c->o->domain, ABORT_GRACE_S,
+		 mig_place_state(&r->src, s1, sizeof(s1)),
+		 r->dst.checked ? mig_place_state(&r->dst, s2, sizeof(s2)) :
+		 "not visible", on_src ? " (the job may still be running)" : "",
+		 c->src.uri, c->o->domain);
+	fail(r, on_src ? MS_EXIT_ABORTED :
+	     r->src.reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED &&
+	     r->src.state == VIR_DOMAIN_PAUSED ? MS_EXIT_POSTCOPY : MS_EXIT_FAIL, m);
+}
+
 /* A failed or aborted migration: the guest must still be on the source. */
 static void verify_rollback(const struct mig_ctx *c,
 			    const struct mig_outcome *out, struct mig_report *r)
@@ -167,6 +244,15 @@ static void verify_rollback(const struct mig_ctx *c,
 			    r->src.active ? NULL : "is not running on the source";
 	bool was_running = c->src_active || c->o->offline;
 
+	if (out->abandoned) {
+		verify_abandoned(c, r, out->abort_signal);
+		return;
+	}
+	if (out->rec.postcopy_failed) {
+		mig_postcopy_message(c->o, out, &r->dst, m, sizeof(m));
+		fail(r, MS_EXIT_POSTCOPY, m);
+		return;
+	}
 	if (out->aborted) {
 		if (was_running && where)
 			snprintf(m, sizeof(m), "migration aborted, but %s %s: "
@@ -200,11 +286,16 @@ void mig_result(struct mig_ctx *c, const struct mig_outcome *out,
 	memset(r, 0, sizeof(*r));
 	mig_plan_mode(c->o, r->mode, sizeof(r->mode));
 	mig_plan_flag_names(mig_plan_flags(c->o), r->flags, sizeof(r->flags));
+	if ((out->extra_flags & VIR_MIGRATE_POSTCOPY_RESUME) &&
+	    strlen(r->flags) + 20 < sizeof(r->flags))
+		strcat(r->flags, " --postcopy-resume");
 	r->seconds = out->seconds;
 	r->aborted = out->aborted;
 	r->timeout_hit = out->timeout_hit;
 	r->postcopy_started = out->postcopy_started;
 	r->suspended = out->suspended;
+	r->abandoned = out->abandoned;
+	r->rec = out->rec;
 	if (virDomainGetUUID(c->dom, uuid) < 0)
 		memset(uuid, 0, sizeof(uuid));
 	look(c->src.conn, uuid, &r->src);
@@ -230,14 +321,44 @@ void mig_result(struct mig_ctx *c, const struct mig_outcome *out,
 
 static void print_place(const char *name, const struct mig_place *p, bool last)
 {
+	bool pcf = (p->state == VIR_DOMAIN_PAUSED &&
+		    p->reason == VIR_DOMAIN_PAUSED_POSTCOPY_FAILED) ||
+		   (p->state == VIR_DOMAIN_RUNNING &&
+		    p->reason == VIR_DOMAIN_RUNNING_POSTCOPY_FAILED);
+
 	if (!p->checked) {
 		printf("\"%s\":null%s", name, last ? "" : ",");
 		return;
 	}
 	printf("\"%s\":{\"exists\":%s,\"active\":%s,\"persistent\":%s,"
-	       "\"state\":\"%s\"}%s", name, p->exists ? "true" : "false",
-	       p->active ? "true" : "false", p->persistent ? "true" : "false",
-	       p->exists ? mig_state_name(p->state) : "none", last ? "" : ",");
+	       "\"state\":\"%s\",\"postcopy_failed\":%s}%s", name,
+	       p->exists ? "true" : "false", p->active ? "true" : "false",
+	       p->persistent ? "true" : "false",
+	       p->exists ? mig_state_name(p->state) : "none",
+	       pcf ? "true" : "false", last ? "" : ",");
+}
+
+/* "recovery": null unless the migration failed in post-copy. */
+static void print_recovery(const struct mig_report *r)
+{
+	const struct mig_recovery *x = &r->rec;
+
+	printf("\"abandoned\":%s,", r->abandoned ? "true" : "false");
+	if (!x->postcopy_failed) {
+		printf("\"recovery\":null,");
+		return;
+	}
+	printf("\"recovery\":{\"attempts\":%d,\"recovered\":%s,"
+	       "\"completed_without_resume\":%s,"
+	       "\"destination_lost\":%s,\"wait_seconds\":%.3f,"
+	       "\"seconds_since_sockets_back\":", x->attempts,
+	       x->recovered ? "true" : "false",
+	       x->completed_by_qemu ? "true" : "false",
+	       x->dst_lost ? "true" : "false", x->wait_seconds);
+	if (x->recovered)
+		printf("%.3f},", x->back_seconds);
+	else
+		printf("null},");
 }
 
 static void print_json(const struct mig_ctx *c, const struct mig_report *r)
@@ -259,6 +380,7 @@ static void print_json(const struct mig_ctx *c, const struct mig_report *r)
 	       r->timeout_hit ? "true" : "false",
 	       r->postcopy_started ? "true" : "false",
 	       r->suspended ? "true" : "false");
+	print_recovery(r);
 	if (r->have_stats) {
 		mig_stats_json(&r->stats, stats, sizeof(stats));
 		printf("\"stats\":{%s},\"downtime_ms\":", stats);
@@ -290,10 +412,11 @@ static void print_human(const struct mig_ctx *c, const struct mig_report *r)
 				 r->stats.downtime_ms);
 	}
 	log_info("migrated %s (%s) in %.1f s: %s transferred, downtime %s; "
-		 "destination: %s%s", c->o->domain, r->mode, r->seconds, bytes,
+		 "destination: %s%s%s", c->o->domain, r->mode, r->seconds, bytes,
 		 down, r->dst.checked ? (r->dst.exists ?
 		 mig_state_name(r->dst.state) : "absent") : "not visible",
-		 r->dst.checked && r->dst.persistent ? ", persistent" : "");
+		 r->dst.checked && r->dst.persistent ? ", persistent" : "",
+		 r->rec.recovered ? "; recovered from a post-copy failure" : "");
 }
 
 void mig_result_print(const struct mig_ctx *c, const struct mig_report *r)

@@ -16,6 +16,7 @@ struct mig_place {
 	bool checked;    /* we could look (a connection exists) */
 	bool exists, active, persistent;
 	int state;       /* VIR_DOMAIN_* when active */
+	int reason;      /* VIR_DOMAIN_<STATE>_* */
 };
 
 struct mig_report {
@@ -28,6 +29,8 @@ struct mig_report {
 	struct mig_stats stats; /* completed job (or the last sample) */
 	double seconds;
 	bool aborted, timeout_hit, postcopy_started, suspended;
+	bool abandoned;         /* gave up waiting after a signal */
+	struct mig_recovery rec;
 };
 
 /* Check the outcome and fill @r (exit code, message, figures). */
@@ -39,5 +42,14 @@ void mig_result_print(const struct mig_ctx *c, const struct mig_report *r);
 
 /* Name of a VIR_DOMAIN_* state: "running", "paused", ... */
 const char *mig_state_name(int state);
+
+/* A place's state with libvirt's post-copy reasons: "paused (post-copy
+ * failed)", "running (post-copy)", else the plain state name. */
+const char *mig_place_state(const struct mig_place *p, char *buf, size_t len);
+
+/* The one line for a migration that failed in post-copy (exit 9), or that
+ * recovery could not finish. */
+void mig_postcopy_message(const struct mig_opts *o, const struct mig_outcome *out,
+			  const struct mig_place *dst, char *buf, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 #include "plan.h"
 #include "run.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define TICK_MS 200
 #define PLAIN_EVERY_MS 1000
@@ -29,6 +31,27 @@ struct job {
 	int rc;
 	char error[512];
 };
+
+/* A job whose thread is still inside libvirt when we stop waiting (after
+ * a signal): kept reachable, never freed; the process exits soon. */
+static struct job *abandoned_job;
+
+/* --recover: a resume call still inside libvirt at this time (monotonic
+ * seconds, 0: none) is left behind. */
+static double call_deadline;
+
+void mig_run_deadline(double monotonic)
+{
+	call_deadline = monotonic;
+}
+
+double mig_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static sigset_t watched_signals(void)
 {
@@ -70,10 +93,7 @@ int mig_signals_pending(void)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return mig_now();
 }
 
 static void *migrate_thread(void *arg)
@@ -159,6 +179,18 @@ static void view_end(struct view *v)
 
 /* --- reactions --------------------------------------------------------- */
 
+static void arm_backstop(struct mig_ctx *c)
+{
+	char what[600], fix[400];
+
+	snprintf(what, sizeof(what), "the source daemon at %s", c->src.uri);
+	snprintf(fix, sizeof(fix), "gave up after the signal; where %s is "
+		 "could not be read: check virsh -c %s domstate %s --reason",
+		 c->o->domain, c->src.uri, c->o->domain);
+	mig_watchdog_stage(what, fix);
+	mig_watchdog_arm(ABORT_HARD_S, MS_EXIT_FAIL, c->o->json, c->o->domain);
+}
+
 static void request_abort(struct mig_ctx *c, struct mig_outcome *out,
 			  int sig, struct view *v)
 {
@@ -169,6 +201,8 @@ static void request_abort(struct mig_ctx *c, struct mig_outcome *out,
 	}
 	out->aborted = true;
 	out->abort_signal = sig;
+	if (sig)
+		arm_backstop(c);
 	log_info("%s: aborting the migration of %s", sig ? strsignal(sig) :
 		 "timeout", c->o->domain);
 	if (virDomainAbortJob(c->dom) < 0)
@@ -254,11 +288,24 @@ static void sample(struct mig_ctx *c, struct mig_outcome *out,
 	virTypedParamsFree(params, nparams);
 }
 
+/* A signal asked to end, and libvirt's job did not end (QEMU stuck in a
+ * send, or post-copy, which cannot be aborted): stop waiting. The guest
+ * stays where libvirt has it; result.c says where. */
+static void give_up(struct mig_ctx *c, struct mig_outcome *out,
+		   struct view *v, const char *why)
+{
+	view_end(v);
+	out->abandoned = true;
+	log_warn("%s: not waiting any longer for libvirt to end the migration "
+		 "of %s%s", why, c->o->domain, out->postcopy_started ?
+		 " (post-copy goes on without this client)" : "");
+}
+
 static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
 {
 	sigset_t set = watched_signals();
 	struct timespec tick = { 0, TICK_MS * 1000000L };
-	double start = now_s();
+	double start = now_s(), signalled = 0;
 	struct view v;
 
 	view_init(&v, c->o);
@@ -266,10 +313,24 @@ static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
 		int sig = sigtimedwait(&set, NULL, &tick);
 		double t = now_s();
 
-		if (sig == SIGINT || sig == SIGTERM)
+		if ((sig == SIGINT || sig == SIGTERM) && signalled) {
+			give_up(c, out, &v, "a second signal");
+			break;
+		}
+		if (sig == SIGINT || sig == SIGTERM) {
+			signalled = t;
 			request_abort(c, out, sig, &v);
+		}
 		if (atomic_load(&j->done))
 			break;
+		if (signalled && t - signalled >= ABORT_GRACE_S) {
+			give_up(c, out, &v, "no end of the job");
+			break;
+		}
+		if (!signalled && call_deadline && t >= call_deadline) {
+			give_up(c, out, &v, "--recover's time is up");
+			break;
+		}
 		if (c->o->timeout && !out->timeout_hit && !out->aborted &&
 		    t - start >= c->o->timeout)
 			on_timeout(c, out, &v);
@@ -279,38 +340,93 @@ static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
 	out->seconds = now_s() - start;
 }
 
-int mig_run(struct mig_ctx *c, struct mig_outcome *out)
+void mig_keepalive(virConnectPtr conn, const struct mig_opts *o)
 {
-	struct job j = { .c = c, .main_thread = pthread_self() };
+	/* libvirt sends a probe after -k seconds of silence and closes the
+	 * connection after -K unanswered ones: a call to a daemon that
+	 * stopped answering then fails instead of blocking forever. The
+	 * probes need the event loop (events.c). */
+	if (conn && o->keepalive_interval > 0 &&
+	    virConnectSetKeepAlive(conn, o->keepalive_interval,
+				   (unsigned int)o->keepalive_count) < 0 &&
+	    o->verbose)
+		log_info("no keepalive on this connection (%s)", mig_virt_error());
+}
+
+/* The thread is still inside libvirt: keep the objects it uses alive (a
+ * close would wait for it), and the job reachable. */
+static void abandon(struct mig_ctx *c, struct job *j,
+		    struct mig_job_watch *w)
+{
+	virDomainRef(c->dom);
+	virConnectRef(c->src.conn);
+	if (c->dst.conn)
+		virConnectRef(c->dst.conn);
+	abandoned_job = j;
+	mig_job_watch_finish(w, 0, NULL);
+}
+
+int mig_run_flags(struct mig_ctx *c, struct mig_outcome *out,
+		  unsigned long extra)
+{
+	struct job *j = calloc(1, sizeof(*j));
 	struct mig_job_watch w;
 	struct ms_error e;
 	pthread_t th;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	atomic_init(&j.done, false);
-	j.flags = mig_plan_flags(c->o);
-	if (mig_plan_params(c->o, &j.params, &j.nparams, &e) < 0) {
+	out->extra_flags = extra;
+	/* A resume continues a post-copy: nothing to switch, no abort. */
+	out->postcopy_started = extra & VIR_MIGRATE_POSTCOPY_RESUME;
+	if (!j) {
+		out->rc = -1;
+		snprintf(out->error, sizeof(out->error), "out of memory");
+		return -1;
+	}
+	j->c = c;
+	j->main_thread = pthread_self();
+	atomic_init(&j->done, false);
+	j->flags = mig_plan_flags(c->o) | extra;
+	mig_keepalive(c->src.conn, c->o);
+	mig_keepalive(c->dst.conn, c->o);
+	if (mig_plan_params(c->o, &j->params, &j->nparams, &e) < 0) {
 		out->rc = -1;
 		snprintf(out->error, sizeof(out->error), "%s", e.msg);
+		free(j);
 		return -1;
 	}
 	mig_job_watch_start(&w, c->src.conn, c->dom);
-	if ((r = pthread_create(&th, NULL, migrate_thread, &j)) != 0) {
+	if ((r = pthread_create(&th, NULL, migrate_thread, j)) != 0) {
 		mig_job_watch_finish(&w, 0, &out->completed);
-		virTypedParamsFree(j.params, j.nparams);
+		virTypedParamsFree(j->params, j->nparams);
+		free(j);
 		out->rc = -1;
 		snprintf(out->error, sizeof(out->error),
 			 "cannot start the migration thread: %s", strerror(r));
 		return -1;
 	}
-	watch(c, &j, out);
+	watch(c, j, out);
+	if (out->abandoned) {
+		pthread_detach(th);
+		abandon(c, j, &w);
+		out->rc = -1;
+		snprintf(out->error, sizeof(out->error), "the job did not end");
+		return -1;
+	}
 	pthread_join(th, NULL);
-	virTypedParamsFree(j.params, j.nparams);
-	out->rc = j.rc;
-	memcpy(out->error, j.error, sizeof(out->error));
+	virTypedParamsFree(j->params, j->nparams);
+	out->rc = j->rc;
+	memcpy(out->error, j->error, sizeof(out->error));
+	free(j);
 	/* The event may trail the API's return by a moment. */
-	out->have_completed = mig_job_watch_finish(&w, j.rc == 0 ? 2000 : 0,
+	out->have_completed = mig_job_watch_finish(&w, out->rc == 0 ? 2000 : 0,
 						   &out->completed);
 	return out->rc;
+}
+
+int mig_run(struct mig_ctx *c, struct mig_outcome *out)
+{
+	return mig_run_flags(c, out, c->o->postcopy_resume ?
+			     VIR_MIGRATE_POSTCOPY_RESUME : 0);
 }

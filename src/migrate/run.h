@@ -16,6 +16,21 @@
 #include "preflight.h"
 #include "progress.h"
 
+/* What --recover did (recover.c); all zero without a post-copy failure. */
+struct mig_recovery {
+	bool postcopy_failed;   /* the migration failed in post-copy: the
+	                         * source is paused (post-copy failed) */
+	bool dst_lost;          /* ... and the destination has no guest */
+	int attempts;           /* resume calls made by --recover */
+	bool recovered;         /* a resume completed the migration */
+	bool completed_by_qemu; /* ... or QEMU finished it without one (only
+	                         * the daemons' connection had broken) */
+	bool gave_up;           /* --recover's time ran out */
+	double wait_seconds;    /* failure -> the sockets accept again */
+	double back_seconds;    /* sockets accept again -> completion */
+	char first_error[512];  /* libvirt's error of the post-copy failure */
+};
+
 struct mig_outcome {
 	int rc;                 /* 0: libvirt reported success */
 	char error[512];        /* libvirt's message when rc < 0 */
@@ -29,7 +44,19 @@ struct mig_outcome {
 	bool have_completed;
 	struct mig_stats completed; /* from the JOB_COMPLETED event */
 	double seconds;         /* wall time of the migration call */
+	bool abandoned;         /* stopped waiting for libvirt after a signal
+	                         * (the job had not ended ABORT_GRACE_S after
+	                         * the abort, or a second signal came) */
+	unsigned long extra_flags; /* VIR_MIGRATE_POSTCOPY_RESUME on a resume */
+	bool abandoned_resume;  /* --recover left a resume call behind */
+	struct mig_recovery rec;
 };
+
+/* After SIGINT/SIGTERM: how long to wait for libvirt to end the job, and
+ * the hard bound on the whole client (a daemon that does not answer the
+ * abort or the checks after it). Documented in migsock-migrate(1). */
+#define ABORT_GRACE_S 10
+#define ABORT_HARD_S 30
 
 void mig_signals_block(void);
 
@@ -42,6 +69,20 @@ void mig_signals_interruptible(bool on);
 int mig_signals_pending(void);
 
 int mig_run(struct mig_ctx *c, struct mig_outcome *out);
+
+/* The same call with @extra flags (VIR_MIGRATE_POSTCOPY_RESUME). */
+int mig_run_flags(struct mig_ctx *c, struct mig_outcome *out,
+		  unsigned long extra);
+
+/* Give up a migration call still running at @monotonic seconds (0: no
+ * limit; --recover's deadline for a resume). */
+void mig_run_deadline(double monotonic);
+
+/* CLOCK_MONOTONIC in seconds. */
+double mig_now(void);
+
+/* virsh's -k/-K on every open connection (needs the event loop). */
+void mig_keepalive(virConnectPtr conn, const struct mig_opts *o);
 
 /* --postcopy-after-precopy: switch now? (@started: already switched,
  * @aborting: an abort was asked for.) */

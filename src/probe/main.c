@@ -17,14 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "sockpath.h"
 #include "help-probe.h"
 #include "util.h"
-
-#ifndef MIGSOCK_VERSION
-#define MIGSOCK_VERSION "0.1"
-#endif
 
 /* The text is man/migsock-probe.1.scd, rendered by man/scd2help at build
  * time (man/man.mk): edit the man page, not this file. */
@@ -57,13 +54,11 @@ static noreturn PRINTF(2, 3) void fail(int code, const char *fmt, ...)
 
 static double parse_timeout(const char *s)
 {
-	char *end;
+	struct ms_error e;
+	double v;
 
-	errno = 0;
-	double v = (s && *s >= '0' && *s <= '9') ? strtod(s, &end) : -1;
-	if (v < 0 || errno || *end || !isfinite(v) || v > 86400)
-		fail(MS_EXIT_USAGE, "--timeout %s: expected seconds from 0 to 86400: try --help",
-		     s ? s : "");
+	if (cli_opt_seconds("--timeout", s, 0, 86400, &v, &e) < 0)
+		die_err(&e);
 	return v;
 }
 
@@ -150,6 +145,7 @@ static int probe(const char *path, double timeout)
 
 int main(int argc, char *argv[])
 {
+	struct ms_error e = { 0 };
 	double timeout = 5;
 	int c;
 
@@ -160,17 +156,17 @@ int main(int argc, char *argv[])
 		case OPT_TIMEOUT: timeout = parse_timeout(optarg); break;
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage, stdout); return MS_EXIT_OK;
-		case OPT_VERSION: printf("migsock-probe %s\n", MIGSOCK_VERSION); return MS_EXIT_OK;
+		case OPT_VERSION: cli_print_version(); return MS_EXIT_OK;
 		default:
-			fail(MS_EXIT_USAGE, "bad option %s (unknown, or missing its argument): try --help",
-			     argv[optind - 1]);
+			cli_bad_option(argv, &e);
+			die_err(&e);
 		}
 	}
-	if (optind != argc - 1)
-		fail(MS_EXIT_USAGE, optind < argc - 1 ? "unexpected argument %s: try --help" :
-		     "missing PATH: try --help", argv[argc - 1]);
+	if (optind < argc - 1)
+		cli_unexpected_argument(argv[optind + 1], &e), die_err(&e);
+	if (optind == argc)
+		die(MS_EXIT_USAGE, "missing PATH: try --help");
 
-	struct ms_error e = { 0 };
 	if (sockpath_check(argv[optind], &e) < 0)
 		die_err(&e);
 	return probe(argv[optind], timeout);

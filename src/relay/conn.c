@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* conn.c - one relayed connection, from accept to its closing log line:
- * peer check, upstream connect in accept order, forwarding both ways. */
+ * peer check, upstream connect in accept order, forwarding both ways
+ * (pump.c) in the main loop or, once it streams, in a worker thread
+ * (worker.c).
+ *
+ * Closing a connection only tears it down (sockets, pipes, its log
+ * line) and puts it on a list: after each batch of events the loop
+ * (conn_after_batch) runs the connect queues, starts the hand-overs to
+ * workers, resumes paused listeners and frees what was closed. Nothing
+ * here calls back into the queue from a close. */
 
 #include <errno.h>
 #include <stddef.h>
@@ -17,6 +25,7 @@
 #include "relay.h"
 #include "report.h"
 #include "sandbox.h"
+#include "worker.h"
 
 SANDBOX_SYSCALLS(__NR_epoll_ctl, __NR_getsockopt, __NR_getpeername,
 		 __NR_socket, __NR_connect, __NR_close, __NR_clock_gettime,
@@ -33,13 +42,15 @@ struct conn {
 	struct conn *prev, *next;    /* relay->conns */
 	struct conn *qnext;          /* channel connect queue */
 	struct conn *bnext;          /* relay->busy */
+	struct conn *hnext;          /* handoff list */
 	struct conn *dnext;          /* dead_list */
 	struct relay_channel *ch;
 	unsigned long id;
-	int cfd, ufd;
 	bool queued, connecting, busy, dead;
-	bool c_rd, c_wr, u_rd, u_wr; /* edge-triggered readiness */
-	struct fwd up, down;         /* client->upstream, upstream->client */
+	bool handoff;                /* waits to move to a worker */
+	bool no_worker;              /* a thread could not start: stay */
+	struct worker *worker;       /* the thread pumping it, or NULL */
+	struct pump p;
 	struct peer_info peer;
 	uint64_t start_us;
 };
@@ -47,7 +58,7 @@ struct conn {
 #define container_of(p, type, member) \
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
-static struct conn *dead_list;
+static struct conn *dead_list, *handoff_list;
 
 static uint64_t now_us(void)
 {
@@ -88,47 +99,35 @@ static void enqueue(struct conn *c)
 	c->queued = true;
 }
 
+/* Tear down: sockets, pipes, the log line with the exact byte counts.
+ * The memory is freed after the batch (conn_after_batch): later events
+ * of this batch may still point at it. */
 static void conn_close(struct relay *r, struct conn *c, const char *end,
 		       const char *detail)
 {
-	bool was_head = c->queued && c->ch->queue_head == c;
-
 	if (c->dead)
 		return;
 	dequeue(c);
 	c->dead = true;
-	close(c->cfd);
-	if (c->ufd >= 0)
-		close(c->ufd);
 	struct conn_summary s = {
 		.id = c->id, .channel = c->ch->name, .pid = c->peer.pid,
 		.uid = c->peer.uid, .gid = c->peer.gid,
-		.bytes_up = c->up.bytes, .bytes_down = c->down.bytes,
+		.bytes_up = c->p.up.bytes, .bytes_down = c->p.down.bytes,
 		.duration_us = now_us() - c->start_us, .end = end,
 		.detail = detail ? detail : "",
 	};
+	pump_release(&c->p);
 	report_conn(&s);
-	fwd_release(&c->up);
-	fwd_release(&c->down);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		r->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	/* Freed after this batch of events: later events may point at it. */
 	c->dnext = dead_list;
 	dead_list = c;
 	r->n_conns--;
-	for (size_t i = 0; i < r->n_listeners; i++)
-		if (r->listeners[i].paused)
-			relay_poll_listener(r, &r->listeners[i], true);
-	if (r->draining && r->n_conns == 0)
-		r->stop = true;
-	/* The next connection may connect now (unless the queue is being
-	 * run right now, or everything is closing). */
-	if (was_head && !c->ch->running && !r->stop)
-		conn_run_queue(r, c->ch);
+	r->closed = true;
 }
 
 static void conn_fail(struct relay *r, struct conn *c, int err,
@@ -150,21 +149,31 @@ static void mark_busy(struct relay *r, struct conn *c)
 	r->busy = c;
 }
 
+/* A streaming connection moves to a worker after this batch, if a
+ * thread is free. */
+static void maybe_handoff(struct relay *r, struct conn *c)
+{
+	if (c->handoff || c->no_worker || c->queued ||
+	    r->n_workers + r->n_handoffs >= worker_limit() ||
+	    !pump_streaming(&c->p, WORKER_AFTER_BYTES))
+		return;
+	c->handoff = true;
+	c->hnext = handoff_list;
+	handoff_list = c;
+	r->n_handoffs++;
+}
+
 static void conn_pump(struct relay *r, struct conn *c)
 {
-	int up = fwd_pump(&c->up, c->cfd, c->queued ? -1 : c->ufd, &c->c_rd,
-			  &c->u_wr, PUMP_ROUNDS);
-	if (up < 0)
-		return conn_fail(r, c, -up, "client to upstream");
-	if (c->ufd < 0 || c->queued)
-		return;
-	int down = fwd_pump(&c->down, c->ufd, c->cfd, &c->u_rd, &c->c_wr,
-			    PUMP_ROUNDS);
-	if (down < 0)
-		return conn_fail(r, c, -down, "upstream to client");
-	if (fwd_done(&c->up) && fwd_done(&c->down))
+	const char *where = "";
+	int st = pump_run(&c->p, !c->queued, PUMP_ROUNDS, &where);
+
+	if (st < 0)
+		return conn_fail(r, c, -st, where);
+	if (st == PUMP_DONE)
 		return conn_close(r, c, "closed", NULL);
-	if (up > 0 || down > 0)
+	maybe_handoff(r, c);
+	if (st == PUMP_MORE && !c->handoff)
 		mark_busy(r, c);
 }
 
@@ -197,6 +206,9 @@ static bool refuse_peer(struct relay *r, struct relay_listener *l,
 	return false;
 }
 
+/* A new client joins its channel's queue and is connected upstream
+ * right away if it is the head: under descriptor pressure an accepted
+ * client gets its upstream socket before the next accept takes one. */
 void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 {
 	struct peer_info p = { 0 };
@@ -220,11 +232,10 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 	}
 	*c = (struct conn){
 		.cev.kind = EV_CLIENT, .uev.kind = EV_UPSTREAM, .ch = l->ch,
-		.id = ++r->next_id, .cfd = fd, .ufd = -1, .peer = p,
-		.start_us = now_us(), .next = r->conns,
+		.id = ++r->next_id, .peer = p, .start_us = now_us(),
+		.next = r->conns,
 	};
-	fwd_init(&c->up);
-	fwd_init(&c->down);
+	pump_init(&c->p, fd);
 	if (r->conns)
 		r->conns->prev = c;
 	r->conns = c;
@@ -248,7 +259,7 @@ static void connected(struct relay *r, struct conn *c)
 {
 	c->connecting = false;
 	dequeue(c);
-	c->u_rd = c->u_wr = true;
+	c->p.u_rd = c->p.u_wr = true;
 	conn_pump(r, c);
 }
 
@@ -262,9 +273,9 @@ static void check_connect(struct relay *r, struct conn *c)
 	struct sockaddr_un sa;
 	socklen_t salen = sizeof(sa);
 
-	if (getpeername(c->ufd, (struct sockaddr *)&sa, &salen) == 0)
+	if (getpeername(c->p.ufd, (struct sockaddr *)&sa, &salen) == 0)
 		return connected(r, c);
-	if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err) {
+	if (getsockopt(c->p.ufd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err) {
 		char detail[512];
 		snprintf(detail, sizeof(detail), "upstream %s: %s",
 			 c->ch->upstream, strerror(err));
@@ -283,49 +294,37 @@ static void start_connect(struct relay *r, struct conn *c)
 		return arm_retry(r, ch);
 	if (fd < 0)
 		return conn_close(r, c, "refused", e.msg);
-	c->ufd = fd;
+	c->p.ufd = fd;
 	if (watch(r, fd, &c->uev) < 0)
 		return conn_fail(r, c, errno, "epoll");
 	check_connect(r, c);
 }
 
+/* Connect the queue's heads in accept order until one has to wait
+ * (connecting, or the upstream's backlog is full: retry timer). A head
+ * that connects or fails leaves the queue, so this ends. */
 void conn_run_queue(struct relay *r, struct relay_channel *ch)
 {
 	struct conn *head;
 
-	ch->running = true;
-	while ((head = ch->queue_head) && !ch->retry_armed && !head->connecting)
+	while (!r->stop && (head = ch->queue_head) && !ch->retry_armed &&
+	       !head->connecting)
 		start_connect(r, head);
-	ch->running = false;
 }
 
 /* The upstream socket of a connecting head reported: done, failed, or
  * (not connected and no error) the attempt died, so try again later. */
 static void connect_event(struct relay *r, struct conn *c)
 {
-	struct relay_channel *ch = c->ch;
-
 	c->connecting = false;
 	check_connect(r, c);
-	if (c->dead || !c->queued)
-		return conn_run_queue(r, ch);
-	if (c->connecting) {
-		epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->ufd, NULL);
-		close(c->ufd);
-		c->ufd = -1;
-		c->connecting = false;
-		arm_retry(r, ch);
-	}
-}
-
-static int sock_error(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		return errno;
-	return err;
+	if (c->dead || !c->queued || !c->connecting)
+		return;
+	epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->p.ufd, NULL);
+	close(c->p.ufd);
+	c->p.ufd = -1;
+	c->connecting = false;
+	arm_retry(r, c->ch);
 }
 
 void conn_event(struct relay *r, struct ev_src *ev, uint32_t events)
@@ -334,23 +333,15 @@ void conn_event(struct relay *r, struct ev_src *ev, uint32_t events)
 	struct conn *c = client ? container_of(ev, struct conn, cev)
 				: container_of(ev, struct conn, uev);
 
-	if (c->dead)
+	/* Events left from before a hand-over: the worker starts by trying
+	 * both ways, so nothing is lost by dropping them. */
+	if (c->dead || c->handoff || c->worker)
 		return;
-	if (!client && c->connecting) {
-		connect_event(r, c);
-		return;
-	}
-	if (events & EPOLLERR) {
-		int err = sock_error(client ? c->cfd : c->ufd);
-		if (err)
-			return conn_fail(r, c, err, client ? "client" : "upstream");
-	}
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		*(client ? &c->c_rd : &c->u_rd) = true;
-	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		fwd_src_hangup(client ? &c->up : &c->down);
-	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-		*(client ? &c->c_wr : &c->u_wr) = true;
+	if (!client && c->connecting)
+		return connect_event(r, c);
+	int err = pump_event(&c->p, client, events);
+	if (err)
+		return conn_fail(r, c, err, client ? "client" : "upstream");
 	conn_pump(r, c);
 }
 
@@ -364,13 +355,77 @@ void conn_run_busy(struct relay *r)
 		list = c->bnext;
 		c->bnext = NULL;
 		c->busy = false;
-		if (!c->dead)
+		if (!c->dead && !c->handoff && !c->worker)
 			conn_pump(r, c);
 	}
 }
 
+static void unwatch(struct relay *r, struct conn *c)
+{
+	epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->p.cfd, NULL);
+	epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->p.ufd, NULL);
+}
+
+/* Move one connection to a new worker thread; if none can start, it
+ * stays in the main loop for good (said once per process). */
+static void start_worker(struct relay *r, struct conn *c)
+{
+	static bool warned;
+
+	unwatch(r, c);
+	c->worker = worker_start(&c->p, c);
+	if (c->worker) {
+		r->n_workers++;
+		return;
+	}
+	if (!warned)
+		report_msg("warn", "worker", "%s: cannot start a worker thread (%s): serving streams in the main loop",
+			   c->ch->name, strerror(errno));
+	warned = true;
+	c->no_worker = true;
+	c->p.c_rd = c->p.c_wr = c->p.u_rd = c->p.u_wr = true;
+	if (watch(r, c->p.cfd, &c->cev) < 0 || watch(r, c->p.ufd, &c->uev) < 0)
+		return conn_fail(r, c, errno, "epoll");
+	mark_busy(r, c);
+}
+
+static void start_handoffs(struct relay *r)
+{
+	while (handoff_list) {
+		struct conn *c = handoff_list;
+		handoff_list = c->hnext;
+		c->hnext = NULL;
+		c->handoff = false;
+		r->n_handoffs--;
+		if (!c->dead && !r->stop)
+			start_worker(r, c);
+	}
+}
+
+/* A worker handed its connection back: close it with what happened. */
+static void worker_done(void *ctx, void *owner, const struct worker_result *res)
+{
+	struct relay *r = ctx;
+	struct conn *c = owner;
+
+	if (c->worker) {
+		c->worker = NULL;
+		r->n_workers--;
+	}
+	if (res->stopped)
+		return; /* conn_close_all closes it */
+	if (res->err)
+		return conn_fail(r, c, res->err, res->where);
+	conn_close(r, c, "closed", NULL);
+}
+
+void conn_collect_workers(struct relay *r)
+{
+	worker_collect(worker_done, r);
+}
+
 /* Free connections closed during the last batch of events. */
-void conn_reap(void)
+static void reap(void)
 {
 	while (dead_list) {
 		struct conn *c = dead_list;
@@ -379,9 +434,39 @@ void conn_reap(void)
 	}
 }
 
+void conn_after_batch(struct relay *r)
+{
+	if (!r->stop)
+		conn_run_busy(r);
+	for (size_t i = 0; i < r->n_channels; i++)
+		conn_run_queue(r, &r->channels[i]);
+	start_handoffs(r);
+	if (r->closed && !r->stop)
+		relay_resume_listeners(r);
+	r->closed = false;
+	if (r->draining && r->n_conns == 0)
+		r->stop = true;
+	reap();
+}
+
 void conn_close_all(struct relay *r, const char *why)
 {
 	r->stop = true;
+	/* Workers first: told to stop, joined, then closed from here. */
+	if (r->n_workers)
+		worker_stop_all();
+	for (struct conn *c = r->conns, *next; c; c = next) {
+		next = c->next;
+		if (!c->worker)
+			continue;
+		struct worker_result res;
+		worker_join(c->worker, &res);
+		c->worker = NULL;
+		r->n_workers--;
+		/* One that finished before the stop ends as it ended. */
+		if (!res.stopped)
+			worker_done(r, c, &res);
+	}
 	while (r->conns)
 		conn_close(r, r->conns, why, NULL);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -59,7 +60,7 @@ static void close_pipe(struct fwd *f)
 	close(f->pipe_r);
 	close(f->pipe_w);
 	f->pipe_r = f->pipe_w = -1;
-	fwd_budget.used -= f->pipe_size;
+	atomic_fetch_sub(&fwd_budget.used, f->pipe_size);
 	f->pipe_size = 0;
 }
 
@@ -80,8 +81,27 @@ static int open_pipe(struct fwd *f)
 	f->pipe_r = p[0];
 	f->pipe_w = p[1];
 	f->pipe_size = size > 0 ? (size_t)size : 4096;
-	fwd_budget.used += f->pipe_size;
+	atomic_fetch_add(&fwd_budget.used, f->pipe_size);
 	return 0;
+}
+
+/* Take the room to grow a pipe of @cur bytes from the shared budget:
+ * the target size, its growth already counted as used (or @cur). */
+static size_t reserve_growth(size_t cur)
+{
+	size_t used = atomic_load(&fwd_budget.used);
+
+	for (;;) {
+		struct fwd_budget now = { .max_pipe = fwd_budget.max_pipe,
+					  .limit = fwd_budget.limit, .used = used };
+		size_t want = fwd_grow_target(cur, &now);
+		if (want <= cur)
+			return cur;
+		/* Another thread changed @used meanwhile: decide again. */
+		if (atomic_compare_exchange_weak(&fwd_budget.used, &used,
+						 used - cur + want))
+			return want;
+	}
 }
 
 /* The pipe just filled up again: a bulk stream. Grow it if the budget
@@ -90,14 +110,18 @@ static void maybe_grow(struct fwd *f)
 {
 	if (f->bytes < GROW_AFTER_FILLS * f->pipe_size)
 		return;
-	size_t want = fwd_grow_target(f->pipe_size, &fwd_budget);
+	size_t want = reserve_growth(f->pipe_size);
 	if (want <= f->pipe_size)
 		return;
 	int got = fcntl(f->pipe_w, F_SETPIPE_SZ, (int)want);
-	if (got > 0 && (size_t)got > f->pipe_size) {
-		fwd_budget.used += (size_t)got - f->pipe_size;
-		f->pipe_size = (size_t)got;
-	}
+	size_t size = got > 0 && (size_t)got > f->pipe_size ? (size_t)got
+							     : f->pipe_size;
+	/* Count what the kernel gave (it rounds to pages), not the ask. */
+	if (size >= want)
+		atomic_fetch_add(&fwd_budget.used, size - want);
+	else
+		atomic_fetch_sub(&fwd_budget.used, want - size);
+	f->pipe_size = size;
 }
 
 static int switch_to_copy(struct fwd *f)
@@ -146,7 +170,8 @@ static int stash(struct fwd *f, const char *p, size_t len)
 static ssize_t pass_small(struct fwd *f, int src, int dst, bool *src_ready,
 			  bool *dst_ready)
 {
-	static char buf[SMALL_READ]; /* one thread; nothing stays here */
+	/* One per thread (main loop, workers); nothing stays here. */
+	static _Thread_local char buf[SMALL_READ];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n = recvmsg(src, &msg, MSG_DONTWAIT);

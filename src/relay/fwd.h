@@ -20,6 +20,7 @@
 #ifndef MIGSOCK_RELAY_FWD_H
 #define MIGSOCK_RELAY_FWD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,11 +48,13 @@ struct fwd {
 #define FWD_PIPE_MAX (256 * 1024)
 
 /* Sizing policy, set once at start (from /proc/sys/fs, before the
- * sandbox). */
+ * sandbox). @used is shared by the main loop and the worker threads
+ * (worker.h): changed only with atomic adds and a compare-and-swap when
+ * a pipe grows, so two threads cannot both take the last room. */
 struct fwd_budget {
 	size_t max_pipe;      /* largest pipe to ask for */
 	size_t limit;         /* bytes of pipe capacity all fwds may hold */
-	size_t used;          /* bytes of pipe capacity held now */
+	_Atomic size_t used;  /* bytes of pipe capacity held now */
 };
 
 extern struct fwd_budget fwd_budget;
@@ -74,6 +77,13 @@ void fwd_release(struct fwd *f);
  * again later, for fairness), or -errno on a fatal error. */
 int fwd_pump(struct fwd *f, int src, int dst, bool *src_ready,
 	     bool *dst_ready, unsigned budget);
+
+/* Moved enough to be a stream (the last read filled its buffer and at
+ * least @min bytes went through): worth a worker thread (worker.h). */
+static inline bool fwd_streaming(const struct fwd *f, uint64_t min)
+{
+	return f->bulk && f->bytes >= min;
+}
 
 /* The source reported EPOLLRDHUP/EPOLLHUP: a short read no longer means
  * there is nothing left to read, the EOF still is. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* loop.c - migsock-relay's one event loop: epoll over the listening
- * sockets, every connection's two sockets (edge-triggered), a signalfd
- * for SIGTERM/SIGINT and two timerfds (upstream retry, drain deadline). */
+/* loop.c - migsock-relay's main event loop: epoll over the listening
+ * sockets, the two sockets of every connection not in a worker thread
+ * (edge-triggered), a signalfd for SIGTERM/SIGINT, two timerfds (upstream
+ * retry, drain deadline) and the eventfd of finished workers. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "relay.h"
 #include "report.h"
 #include "sandbox.h"
+#include "worker.h"
 
 SANDBOX_SYSCALLS(__NR_epoll_wait, __NR_epoll_pwait, __NR_epoll_ctl,
 		 __NR_accept4, __NR_read, __NR_close, __NR_fcntl,
@@ -26,7 +28,7 @@ SANDBOX_SYSCALLS(__NR_epoll_wait, __NR_epoll_pwait, __NR_epoll_ctl,
 #define ACCEPT_BURST 64
 
 static struct ev_src ev_signal = { EV_SIGNAL }, ev_retry = { EV_RETRY },
-		     ev_drain = { EV_DRAIN };
+		     ev_drain = { EV_DRAIN }, ev_worker = { EV_WORKER };
 
 static int add_fd(struct relay *r, int fd, uint32_t events, void *ptr)
 {
@@ -65,7 +67,7 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 {
 	sigset_t mask;
 
-	r->sigfd = r->retry_fd = r->drain_fd = r->reserve_fd = -1;
+	r->sigfd = r->retry_fd = r->drain_fd = r->reserve_fd = r->worker_fd = -1;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0)
 		return setup_fail(e, "epoll_create1");
@@ -77,19 +79,30 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 	r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (r->sigfd < 0)
 		return setup_fail(e, "signalfd");
-	if ((r->retry_fd = make_timer(e)) < 0 || (r->drain_fd = make_timer(e)) < 0)
+	if ((r->retry_fd = make_timer(e)) < 0 || (r->drain_fd = make_timer(e)) < 0 ||
+	    worker_init(&r->worker_fd, e) < 0)
 		return -1;
 	/* A spare descriptor: when accept() hits EMFILE, closing it lets us
 	 * accept and close the connection instead of spinning on it. */
 	r->reserve_fd = fcntl(r->epfd, F_DUPFD_CLOEXEC, 0);
 	if (add_fd(r, r->sigfd, EPOLLIN, &ev_signal) < 0 ||
 	    add_fd(r, r->retry_fd, EPOLLIN, &ev_retry) < 0 ||
-	    add_fd(r, r->drain_fd, EPOLLIN, &ev_drain) < 0)
+	    add_fd(r, r->drain_fd, EPOLLIN, &ev_drain) < 0 ||
+	    add_fd(r, r->worker_fd, EPOLLIN, &ev_worker) < 0)
 		return ms_fail_errno(e, MS_EXIT_SYS, "epoll_ctl");
 	for (size_t i = 0; i < r->n_listeners; i++)
 		if (add_fd(r, r->listeners[i].fd, EPOLLIN, &r->listeners[i].ev) < 0)
 			return ms_fail_errno(e, MS_EXIT_SYS, "epoll_ctl");
 	return 0;
+}
+
+void relay_resume_listeners(struct relay *r)
+{
+	if (r->reserve_fd < 0)
+		r->reserve_fd = fcntl(r->epfd, F_DUPFD_CLOEXEC, 0);
+	for (size_t i = 0; i < r->n_listeners; i++)
+		if (r->listeners[i].paused)
+			relay_poll_listener(r, &r->listeners[i], true);
 }
 
 void relay_loop_close(struct relay *r)
@@ -171,15 +184,11 @@ static void drain_fd(int fd)
 		;
 }
 
+/* The queues run again after this batch (conn_after_batch). */
 static void retry_channels(struct relay *r)
 {
-	for (size_t i = 0; i < r->n_channels; i++) {
-		struct relay_channel *ch = &r->channels[i];
-		if (ch->retry_armed) {
-			ch->retry_armed = false;
-			conn_run_queue(r, ch);
-		}
-	}
+	for (size_t i = 0; i < r->n_channels; i++)
+		r->channels[i].retry_armed = false;
 }
 
 static void dispatch(struct relay *r, struct epoll_event *ev)
@@ -201,6 +210,8 @@ static void dispatch(struct relay *r, struct epoll_event *ev)
 	case EV_DRAIN:
 		drain_fd(r->drain_fd);
 		return conn_close_all(r, "drain-timeout");
+	case EV_WORKER:
+		return conn_collect_workers(r);
 	}
 }
 
@@ -219,9 +230,7 @@ int relay_run(struct relay *r)
 		}
 		for (int i = 0; i < n && !r->stop; i++)
 			dispatch(r, &evs[i]);
-		if (!r->stop)
-			conn_run_busy(r);
-		conn_reap();
+		conn_after_batch(r);
 	}
 	relay_close_listeners(r);
 	return 0;

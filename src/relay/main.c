@@ -10,15 +10,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "label.h"
 #include "relay.h"
 #include "report.h"
 #include "sandbox.h"
 #include "help-relay.h"
-
-#ifndef MIGSOCK_VERSION
-#define MIGSOCK_VERSION "0.1"
-#endif
 
 /* The text is man/migsock-relay.1.scd, rendered by man/scd2help at build
  * time (man/man.mk): edit the man page, not this file. */
@@ -73,7 +70,7 @@ int main(int argc, char *argv[])
 		return MS_EXIT_OK;
 	}
 	if (action == RELAY_VERSION) {
-		printf("migsock-relay %s\n", MIGSOCK_VERSION);
+		cli_print_version();
 		return MS_EXIT_OK;
 	}
 	if (o.ready_fd >= 0 && fcntl(o.ready_fd, F_GETFD) < 0)

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* opts.c - migsock-relay's command line; see opts.h. */
 
-#include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "opts.h"
 
 enum {
@@ -45,75 +41,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int relay_parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int relay_parse_mode(const char *s, mode_t *out)
-{
-	char *end;
-
-	if (!s || *s < '0' || *s > '7')
-		return -1;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 8);
-	if (errno || *end || v > 07777 || v == 0)
-		return -1;
-	*out = (mode_t)v;
-	return 0;
-}
-
-static int parse_id(const char *s, bool group, unsigned long *out)
-{
-	if (relay_parse_uint(s, UINT_MAX - 1, out) == 0)
-		return 0;
-	if (group) {
-		struct group *g = getgrnam(s);
-		if (!g)
-			return -1;
-		*out = g->gr_gid;
-	} else {
-		struct passwd *p = getpwnam(s);
-		if (!p)
-			return -1;
-		*out = p->pw_uid;
-	}
-	return 0;
-}
-
-int relay_parse_owner(const char *s, uid_t *uid, gid_t *gid)
-{
-	char user[256];
-	const char *colon = strchr(s, ':');
-	size_t ulen = colon ? (size_t)(colon - s) : strlen(s);
-	unsigned long v;
-
-	if (ulen == 0 || ulen >= sizeof(user))
-		return -1;
-	memcpy(user, s, ulen);
-	user[ulen] = '\0';
-	if (parse_id(user, false, &v) < 0)
-		return -1;
-	*uid = (uid_t)v;
-	*gid = (gid_t)-1;
-	if (colon) {
-		if (parse_id(colon + 1, true, &v) < 0)
-			return -1;
-		*gid = (gid_t)v;
-	}
-	return 0;
-}
-
 bool relay_list_has(const char *list, const char *name)
 {
 	size_t n = strlen(name);
@@ -129,79 +56,76 @@ bool relay_list_has(const char *list, const char *name)
 	return false;
 }
 
-static int bad_value(struct ms_error *e, const char *opt, const char *val,
-		     const char *want)
+/* A path option given twice would silently win the last time. */
+static int set_once(const char **field, const char *opt, const char *arg,
+		    struct ms_error *e)
 {
-	return ms_fail(e, MS_EXIT_USAGE, "--%s %s: expected %s", opt, val, want);
+	if (*field)
+		return ms_fail(e, MS_EXIT_USAGE, "%s given twice (%s, then %s): this relay serves one --listen/--connect pair; run one relay per pair or use --layout",
+			       opt, *field, arg);
+	*field = arg;
+	return 0;
 }
 
-/* Name the option in a library error: "--allow-uid: unknown user ...". */
-static int prefix_error(struct ms_error *e, const char *opt, int rc)
+/* Whole seconds for the drain timer; a fraction rounds up. */
+static int drain_timeout(struct relay_opts *o, const char *arg,
+			 struct ms_error *e)
 {
-	char msg[sizeof(e->msg)];
+	double v;
 
-	if (rc == 0 || !e)
-		return rc;
-	snprintf(msg, sizeof(msg), "%s", e->msg);
-	snprintf(e->msg, sizeof(e->msg), "%s: %.480s", opt, msg);
-	if (!e->code)
-		e->code = MS_EXIT_USAGE;
-	return -1;
+	if (cli_opt_seconds("--drain-timeout", arg, 0, 86400, &v, e) < 0)
+		return -1;
+	o->drain_timeout = (unsigned)v;
+	if (o->drain_timeout < v)
+		o->drain_timeout++;
+	return 0;
 }
+
+static const char *const log_formats[] = { "text", "json", NULL };
 
 static int set_option(struct relay_opts *o, int c, const char *arg,
 		      struct ms_error *e)
 {
-	unsigned long v;
+	int v;
 
 	switch (c) {
-	case OPT_LISTEN: o->listen = arg; break;
-	case OPT_CONNECT: o->connect = arg; break;
-	case OPT_LAYOUT: o->layout = arg; break;
-	case OPT_LISTEN_DIR: o->listen_dir = arg; break;
-	case OPT_CONNECT_DIR: o->connect_dir = arg; break;
+	case OPT_LISTEN: return set_once(&o->listen, "--listen", arg, e);
+	case OPT_CONNECT: return set_once(&o->connect, "--connect", arg, e);
+	case OPT_LAYOUT: return set_once(&o->layout, "--layout", arg, e);
+	case OPT_LISTEN_DIR: return set_once(&o->listen_dir, "--listen-dir", arg, e);
+	case OPT_CONNECT_DIR: return set_once(&o->connect_dir, "--connect-dir", arg, e);
 	case OPT_CHANNELS: o->channels = arg; break;
 	case OPT_CONTEXT: o->context = arg; break;
 	case OPT_CONNECT_CONTEXT: o->connect_context = arg; break;
 	case OPT_REQUIRE_LABEL: o->require_label = true; break;
 	case OPT_NO_SANDBOX: o->no_sandbox = true; break;
 	case OPT_MODE:
-		if (relay_parse_mode(arg, &o->mode) < 0)
-			return bad_value(e, "mode", arg, "an octal mode such as 0660");
-		break;
+		return cli_opt_mode("--mode", arg, &o->mode, e);
 	case OPT_OWNER:
-		if (relay_parse_owner(arg, &o->uid, &o->gid) < 0)
-			return bad_value(e, "owner", arg, "UID[:GID], numbers or existing names");
-		break;
+		return cli_opt_owner("--owner", arg, &o->uid, &o->gid, e);
 	case OPT_ALLOW_UID:
-		return prefix_error(e, "--allow-uid", peer_allow_add_uids(&o->allow, arg, e));
+		if (peer_allow_add_uids(&o->allow, arg, e) < 0)
+			return ms_error_wrap(e, "--allow-uid");
+		break;
 	case OPT_ALLOW_GID:
-		return prefix_error(e, "--allow-gid", peer_allow_add_gids(&o->allow, arg, e));
+		if (peer_allow_add_gids(&o->allow, arg, e) < 0)
+			return ms_error_wrap(e, "--allow-gid");
+		break;
 	case OPT_ALLOW_CONTEXT:
 		return peer_allow_add_context(&o->allow, arg, e); /* names the context */
 	case OPT_READY_FD:
-		if (relay_parse_uint(arg, INT_MAX, &v) < 0)
-			return bad_value(e, "ready-fd", arg, "a file descriptor number");
-		o->ready_fd = (int)v;
-		break;
+		return cli_opt_int("--ready-fd", arg, 0, INT_MAX,
+				   "a file descriptor number", &o->ready_fd, e);
 	case OPT_LOG_FORMAT:
-		if (strcmp(arg, "text") == 0)
-			o->log_format = RELAY_LOG_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			o->log_format = RELAY_LOG_JSON;
-		else
-			return bad_value(e, "log-format", arg, "text or json");
+		if ((v = cli_opt_word("--log-format", arg, log_formats, e)) < 0)
+			return -1;
+		o->log_format = v == 1 ? RELAY_LOG_JSON : RELAY_LOG_TEXT;
 		break;
 	case OPT_DRAIN_TIMEOUT:
-		if (relay_parse_uint(arg, 86400, &v) < 0)
-			return bad_value(e, "drain-timeout", arg, "seconds, 0 to 86400");
-		o->drain_timeout = (unsigned)v;
-		break;
+		return drain_timeout(o, arg, e);
 	case OPT_MAX_CONNS:
-		if (relay_parse_uint(arg, 1000000, &v) < 0 || v == 0)
-			return bad_value(e, "max-conns", arg, "a number from 1 to 1000000");
-		o->max_conns = (unsigned)v;
-		break;
+		return cli_opt_unsigned("--max-conns", arg, 1, 1000000, "a number",
+					&o->max_conns, e);
 	}
 	return 0;
 }
@@ -246,17 +170,13 @@ int relay_opts_parse(int argc, char *argv[], bool activated,
 			return RELAY_HELP;
 		if (c == OPT_VERSION)
 			return RELAY_VERSION;
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			if (optopt && optopt < 256)
-				return ms_fail(e, MS_EXIT_USAGE, "unknown option -%c: try --help", optopt);
-			return ms_fail(e, MS_EXIT_USAGE, "bad option %s (unknown, or missing its argument): try --help", bad);
-		}
+		if (c == '?' || c == ':')
+			return cli_bad_option(argv, e);
 		if (set_option(o, c, optarg, e) < 0)
 			return -1;
 	}
 	if (optind < argc)
-		return ms_fail(e, MS_EXIT_USAGE, "unexpected argument %s: try --help", argv[optind]);
+		return cli_unexpected_argument(argv[optind], e);
 	if (check_modes(o, activated, e) < 0)
 		return -1;
 	return RELAY_RUN;

@@ -42,11 +42,6 @@ struct relay_opts {
 int relay_opts_parse(int argc, char *argv[], bool activated,
 		     struct relay_opts *o, struct ms_error *e);
 
-/* Parse helpers, exposed for the unit tests. */
-int relay_parse_mode(const char *s, mode_t *out);
-int relay_parse_uint(const char *s, unsigned long max, unsigned long *out);
-int relay_parse_owner(const char *s, uid_t *uid, gid_t *gid);
-
 /* Is @name in the comma-separated @list? (NULL list: everything is.) */
 bool relay_list_has(const char *list, const char *name);
 

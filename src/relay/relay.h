@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT
  * relay.h - the state of one migsock-relay process: channels (an upstream
  * path each), listening sockets (one or more per channel), connections,
- * and the epoll loop that drives them all. One process, one thread.
+ * and the epoll loop that drives them. One main thread runs the loop;
+ * streaming connections move to worker threads (worker.h).
  *
- *   setup.c  channels and listening sockets from the options
- *   loop.c   epoll, signals, timers, accept, drain on SIGTERM
- *   conn.c   a connection: peer check, upstream connect in accept order,
- *            forwarding both ways (fwd.c), close and log (report.c)
+ *   setup.c   channels and listening sockets from the options
+ *   loop.c    epoll, signals, timers, accept, drain on SIGTERM; after each
+ *             batch of events: connect queues, hand-overs, paused
+ *             listeners, freeing closed connections (conn_after_batch)
+ *   conn.c    a connection: peer check, upstream connect in accept order,
+ *             its pump in the main loop or a worker, close and log
+ *   pump.c    both directions of a connection, full vs half close
+ *   fwd.c     one direction: splice through a pipe, the pipe budget
+ *   worker.c  a thread per streaming connection, handed back to close
+ *   report.c  log lines (written by the main thread only)
  */
 #ifndef MIGSOCK_RELAY_H
 #define MIGSOCK_RELAY_H
@@ -16,6 +23,7 @@
 #include <sys/types.h>
 
 #include "fwd.h"
+#include "pump.h"
 #include "layout.h"
 #include "notify.h"
 #include "opts.h"
@@ -24,7 +32,7 @@
 
 /* What an epoll event points at. */
 enum ev_kind { EV_LISTENER, EV_CLIENT, EV_UPSTREAM, EV_SIGNAL, EV_RETRY,
-	       EV_DRAIN };
+	       EV_DRAIN, EV_WORKER };
 
 struct ev_src {
 	enum ev_kind kind;
@@ -40,7 +48,6 @@ struct relay_channel {
 	 * first: only the head is ever connecting (accept order). */
 	struct conn *queue_head, *queue_tail;
 	bool retry_armed;             /* head got EAGAIN, waits for timer */
-	bool running;                 /* conn_run_queue() is on the stack */
 };
 
 struct relay_listener {
@@ -54,6 +61,7 @@ struct relay_listener {
 
 struct relay {
 	int epfd, sigfd, retry_fd, drain_fd;
+	int worker_fd;                /* finished workers (worker.h) */
 	int reserve_fd;               /* spent to refuse when out of fds */
 	size_t n_channels, n_listeners;
 	struct relay_channel channels[LAYOUT_MAX_CHANNELS];
@@ -63,6 +71,9 @@ struct relay {
 	unsigned long next_id;
 	struct conn *conns;           /* all connections */
 	struct conn *busy;            /* stopped at their fairness budget */
+	unsigned n_workers;           /* connections in worker threads */
+	unsigned n_handoffs;          /* waiting to move to one */
+	bool closed;                  /* a connection closed in this batch */
 	bool draining;
 	bool stop;
 };
@@ -84,13 +95,19 @@ int relay_run(struct relay *r);
  * so the sockets can still be removed). */
 void relay_loop_close(struct relay *r);
 void relay_poll_listener(struct relay *r, struct relay_listener *l, bool on);
+/* Descriptors were freed: poll the listeners paused for want of them. */
+void relay_resume_listeners(struct relay *r);
 
 /* conn.c */
 void conn_accept(struct relay *r, struct relay_listener *l, int fd);
 void conn_event(struct relay *r, struct ev_src *ev, uint32_t events);
 void conn_run_queue(struct relay *r, struct relay_channel *ch);
 void conn_run_busy(struct relay *r);
-void conn_reap(void);
+/* After each batch of events: pump the busy ones, connect queue heads,
+ * start hand-overs to workers, resume listeners, free closed ones. */
+void conn_after_batch(struct relay *r);
+/* Finished workers (their eventfd was readable): close their conns. */
+void conn_collect_workers(struct relay *r);
 /* Close every connection (logging @why) and stop the loop. */
 void conn_close_all(struct relay *r, const char *why);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "label.h"
 #include "relay.h"
 #include "sandbox.h"
@@ -99,12 +100,8 @@ static int check_contexts(const struct relay_opts *o, struct ms_error *e)
 static int setup_single(struct relay *r, const struct relay_opts *o, int nfds,
 			const int *fds, struct ms_error *e)
 {
-	if (sockpath_check(o->connect, e) < 0) {
-		char msg[sizeof(e->msg)];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		snprintf(e->msg, sizeof(e->msg), "upstream %.490s", msg);
-		return -1;
-	}
+	if (sockpath_check(o->connect, e) < 0)
+		return ms_error_wrap(e, "--connect");
 	struct relay_channel *ch = add_channel(r, base_name(o->connect),
 					       o->connect_context);
 	snprintf(ch->upstream, sizeof(ch->upstream), "%s", o->connect);
@@ -151,13 +148,11 @@ static int match_fd(struct relay *r, const struct layout *l,
 static int setup_layout(struct relay *r, const struct relay_opts *o, int nfds,
 			const int *fds, char names[][64], struct ms_error *e)
 {
-	const char *file = o->layout ? o->layout : getenv("MIGSOCK_LAYOUT");
+	const char *file = cli_layout_file(o->layout);
 	struct layout l;
 	char path[SOCKPATH_MAX + 1];
 
-	if (!file)
-		file = LAYOUT_DEFAULT_PATH;
-	if (layout_load(file, &l, e) < 0 || check_channel_list(o, &l, file, e) < 0)
+	if (cli_layout_load(o->layout, &l, e) < 0 || check_channel_list(o, &l, file, e) < 0)
 		return -1;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct layout_channel *lc = &l.ch[i];

@@ -13,6 +13,9 @@
  *   serve PATH flood           write until the peer is gone; print "gone"
  *   serve PATH duplex FILE     one connection: send FILE while copying
  *                              what arrives to stdout, both at once
+ *   serve PATH mute            accept every connection and then never
+ *                              read, write or close it (a wedged peer)
+ *   serve PATH banner-close    each connection: send "banner\n", close
  *   client PATH halfclose-up   send "ping", shutdown(SHUT_WR), print reply
  *   client PATH halfclose-down read to EOF and print it, then send "pong"
  *   client PATH burst N        connect N times in order, send "i\n" on each
@@ -22,6 +25,13 @@
  *   client PATH hold           send "held\n", print the echo, then keep
  *                              the connection until EOF (or a signal)
  *   client PATH duplex FILE    as serve's duplex, on a connection made
+ *   client PATH stream-hold N  send N bytes while reading the echo back,
+ *                              print "streamed N", then keep the
+ *                              connection open until killed
+ *   client PATH read-hold      read to EOF and print it, then keep the
+ *                              socket open (no write, no close) until killed
+ *   client PATH connect-close N  N times: connect, then close at once
+ *                              (no shutdown), one after the other
  */
 
 #include <errno.h>
@@ -32,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -262,6 +273,34 @@ static void serve_flood(int lfd)
 	printf("gone: %s\n", strerror(errno));
 }
 
+/* Hold every accepted connection; raise the descriptor limit to hold
+ * many. Runs until killed. */
+static void serve_mute(int lfd)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0 && errno != EINTR && errno != ECONNABORTED)
+			fail("accept");
+	}
+}
+
+static void serve_banner_close(int lfd)
+{
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			fail("accept");
+		write_all(c, "banner\n", 7);
+		close(c);
+	}
+}
+
 static int serve(const char *path, const char *mode, char **args)
 {
 	bool order = strcmp(mode, "order") == 0;
@@ -278,6 +317,10 @@ static int serve(const char *path, const char *mode, char **args)
 		serve_order(lfd, atoi(args[0]));
 	else if (strcmp(mode, "flood") == 0)
 		serve_flood(lfd);
+	else if (strcmp(mode, "mute") == 0)
+		serve_mute(lfd);
+	else if (strcmp(mode, "banner-close") == 0)
+		serve_banner_close(lfd);
 	else if (strcmp(mode, "duplex") == 0 && args[0])
 		return duplex(accept4(lfd, NULL, NULL, SOCK_CLOEXEC), args[0]);
 	else
@@ -411,6 +454,56 @@ static int client_hold(const char *path)
 	return 0;
 }
 
+static int client_stream_hold(const char *path, size_t total)
+{
+	static char out[65536], in[65536];
+	int fd = connect_to(path);
+	size_t sent = 0, got = 0;
+
+	memset(out, 's', sizeof(out));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (got < total) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (sent < total ? POLLOUT : 0) };
+		if (poll(&p, 1, -1) < 0)
+			fail("poll");
+		size_t len = total - sent < sizeof(out) ? total - sent : sizeof(out);
+		ssize_t n = len ? write(fd, out, len) : 0;
+		if (n < 0 && errno != EAGAIN)
+			fail("write");
+		sent += n > 0 ? (size_t)n : 0;
+		n = read(fd, in, sizeof(in));
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			fail("read echo");
+		got += n > 0 ? (size_t)n : 0;
+	}
+	printf("streamed %zu\n", got);
+	fflush(stdout);
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int client_read_hold(const char *path)
+{
+	int fd = connect_to(path);
+	char *buf;
+	size_t len = read_to_eof(fd, &buf);
+
+	printf("%.*s", (int)len, buf);
+	fflush(stdout);
+	free(buf);
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int client_connect_close(const char *path, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(connect_to(path));
+	return 0;
+}
+
 static int client(const char *path, const char *mode, char **args)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -426,6 +519,12 @@ static int client(const char *path, const char *mode, char **args)
 		return client_quit_unread(path);
 	if (strcmp(mode, "hold") == 0)
 		return client_hold(path);
+	if (strcmp(mode, "stream-hold") == 0 && args[0])
+		return client_stream_hold(path, strtoul(args[0], NULL, 10));
+	if (strcmp(mode, "read-hold") == 0)
+		return client_read_hold(path);
+	if (strcmp(mode, "connect-close") == 0 && args[0])
+		return client_connect_close(path, atoi(args[0]));
 	if (strcmp(mode, "duplex") == 0 && args[0])
 		return duplex(connect_to(path), args[0]);
 	return 2;

@@ -20,6 +20,7 @@ relay_setup() {
 
 # Stop everything (the relay by SIGTERM, so sanitizer builds run their
 # exit checks), then fail the test if a sanitizer spoke in the relay's log.
+# KEEP_D=1 keeps the scratch directory for a look after a failure.
 relay_teardown() {
 	local p rc=0
 	for p in "${pids[@]}"; do
@@ -30,7 +31,7 @@ relay_teardown() {
 		cat "$d/relay.log" >&2
 		rc=1
 	fi
-	rm -rf "$d"
+	[ -n "${KEEP_D:-}" ] || rm -rf "$d"
 	return "$rc"
 }
 
@@ -43,10 +44,14 @@ bg() {
 }
 
 # Start the relay with the given options; wait for its ready newline.
-# Sets rpid; its stderr goes to $d/relay.log.
+# Sets rpid; its stderr goes to $d/relay.log. With relay_nofile=N set, the
+# relay runs with a descriptor limit of N (soft and hard: it cannot raise
+# it).
 start_relay() {
+	local pre=()
 	rm -f "$d/ready"
-	"$MIGSOCK_BIN/migsock-relay" --ready-fd 9 "$@" 9>"$d/ready" \
+	[ -z "${relay_nofile:-}" ] || pre=(prlimit "--nofile=$relay_nofile:$relay_nofile" --)
+	"${pre[@]}" "$MIGSOCK_BIN/migsock-relay" --ready-fd 9 "$@" 9>"$d/ready" \
 		2>>"$d/relay.log" 3>&- &
 	rpid=$!
 	pids+=("$rpid")
@@ -86,5 +91,23 @@ wait_grep() {
 	done
 	echo "no '$pattern' in $file:" >&2
 	cat "$file" >&2 2>/dev/null
+	return 1
+}
+
+# Number of descriptors process $1 holds.
+fd_count() {
+	local fds=("/proc/$1/fd"/*)
+	echo "${#fds[@]}"
+}
+
+# Wait until process $1 holds $2 descriptors (up to $3 tenths of a second).
+wait_fds() {
+	local pid=$1 want=$2 tries=${3:-100}
+	while ((tries-- > 0)); do
+		[ "$(fd_count "$pid")" -eq "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "process $pid holds $(fd_count "$pid") descriptors, not $want:" >&2
+	ls -l "/proc/$pid/fd" >&2
 	return 1
 }

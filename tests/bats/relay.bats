@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # tests/bats/relay.bats - migsock-relay forwarding with real processes:
 # byte-exact bulk both ways, half-close each way, many connections at
-# once, upstream connects in accept order, reset closing both sides.
+# once, upstream connects in accept order, reset closing both sides,
+# worker threads for streaming connections only, up to their limit.
 # Each test runs in its own subshell with its teardown: pids+=() is seen there.
 # shellcheck disable=SC2030,SC2031
 # d, rpid and waited_status are set by relay-lib.bash's functions.
@@ -107,4 +108,45 @@ teardown() {
 	[[ "$output" != *hello* ]]
 	wait_grep "$d/relay.log" "refused: .*$d/nothing"
 	kill -0 "$rpid"
+}
+
+# Threads of process $1.
+threads_of() {
+	local t=("/proc/$1/task"/*)
+	echo "${#t[@]}"
+}
+
+@test "relay: streaming connections get worker threads up to the limit, idle ones none" {
+	bg "$d/up.log" "$HELPER" serve "$d/up" echo
+	wait_for_socket "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	local i n=10 limit
+	# The limit: 4 per online CPU, at least 8, at most 64 (worker.h).
+	limit=$((4 * $(getconf _NPROCESSORS_ONLN)))
+	((limit >= 8)) || limit=8
+	((limit <= 64)) || limit=64
+	((limit < n)) || n=$((limit + 2))
+	for i in 1 2 3; do
+		bg "$d/held$i" "$HELPER" client "$d/l" hold
+		wait_grep "$d/held$i" "held"
+	done
+	[ "$(threads_of "$rpid")" -eq 1 ]
+	for i in $(seq "$n"); do
+		bg "$d/stream$i" "$HELPER" client "$d/l" stream-hold 4194304
+	done
+	for i in $(seq "$n"); do
+		wait_grep "$d/stream$i" "streamed 4194304" 300
+	done
+	# Streams past the limit stay in the main loop (and were echoed too).
+	[ "$(threads_of "$rpid")" -eq $((1 + limit)) ]
+	# Their connections end: the workers are joined.
+	for i in $(seq "$n"); do
+		kill "${pids[-i]}"
+	done
+	local tries=100
+	while ((tries-- > 0)) && [ "$(threads_of "$rpid")" -ne 1 ]; do
+		sleep 0.1
+	done
+	[ "$(threads_of "$rpid")" -eq 1 ]
+	wait_grep "$d/relay.log" "4194304 bytes up, 4194304 bytes down"
 }

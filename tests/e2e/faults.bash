@@ -82,10 +82,45 @@ relay_fds() {
 	find "/proc/$(relay_pid "$1")/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
 }
 
-# Every live relay is back to the descriptors it had when idle: the
-# connections of the failed migration are closed on both sides.
+# fault_target CH...: this case kills (or stops) channel CH's relay on
+# purpose. Any other relay that dies fails the case (fault_relays_idle,
+# fault_relays_heal, fault_relays_check); only targets are restarted.
+fault_target() {
+	local ch
+	for ch in "$@"; do
+		echo "$ch" >>"$POD_STATE/log/fault-targets"
+	done
+}
+
+fault_is_target() {
+	grep -qx "$1" "$POD_STATE/log/fault-targets" 2>/dev/null
+}
+
+# fault_kill_relay SIG CH: send SIG to channel CH's relay, as the fault.
+fault_kill_relay() {
+	fault_target "$2"
+	kill -"$1" "$(relay_pid "$2")"
+}
+
+# Every relay that is not a target of this case still runs.
+fault_relays_check() {
+	local ch bad=0
+	for ch in "${FAULT_CHANNELS[@]}"; do
+		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null && ! fault_is_target "$ch"; then
+			echo "faults: the $ch relay died, and it was not this case's target: $(tail -n 3 "$POD_STATE/log/relay-$ch.log")" >&2
+			bad=1
+		fi
+	done
+	return "$bad"
+}
+
+# Every relay is back to the descriptors it had when idle: the
+# connections of the failed migration are closed on both sides. A dead
+# relay fails unless it is this case's target (then there is nothing to
+# count).
 fault_relays_idle() {
 	local ch idle i
+	fault_relays_check || return
 	for ch in "${FAULT_CHANNELS[@]}"; do
 		kill -0 "$(relay_pid "$ch")" 2>/dev/null || continue
 		idle=$(cat "$POD_STATE/log/relay-$ch.idle-fds")
@@ -100,15 +135,27 @@ fault_relays_idle() {
 	done
 }
 
-# Make sure every channel's relay runs (after a test killed one).
+# Restart the relays this case (or the last one) killed on purpose; a
+# relay that died without being a target fails instead of being hidden.
 fault_relays_heal() {
 	local ch
+	fault_relays_check || return
 	for ch in "${FAULT_CHANNELS[@]}"; do
 		kill -CONT "$(relay_pid "$ch")" 2>/dev/null || true
 		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null; then
 			fault_relay_start "$ch" || return
 		fi
 	done
+}
+
+# After a case: no untargeted relay died; the targets list starts empty
+# for the next case.
+fault_relays_done() {
+	local rc=0
+	fault_relays_check || rc=1
+	fault_relays_heal || rc=1
+	rm -f "$POD_STATE/log/fault-targets"
+	return "$rc"
 }
 
 # Stop the host relays (SIGTERM, then wait until gone): for teardown_file.
@@ -296,4 +343,110 @@ fault_restart_container() {
 	done
 	echo "faults: nothing answers at $sock after restarting $id" >&2
 	return 1
+}
+
+# --- post-copy -------------------------------------------------------------------
+
+# fault_postcopy_prepare NAME: let post-copy take a while (2 MiB/s) so a
+# fault lands in it (QEMU's post-copy bandwidth is unlimited by default).
+fault_postcopy_prepare() {
+	vsh src migrate-setspeed "$1" 2 --postcopy >/dev/null
+}
+
+# fault_postcopy_switch NAME: once the RAM phase runs, switch the running
+# migration to post-copy (libvirt refuses while the disk mirror is not in
+# sync: retry), then wait until the source says "paused (post-copy)".
+fault_postcopy_switch() {
+	local name=$1 deadline
+	fault_wait_phase "$name" ram || return
+	deadline=$((SECONDS + 120))
+	until vsh src migrate-postcopy "$name" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)) || ! kill -0 "$MIG_PID" 2>/dev/null; then
+			echo "faults: could not switch $name to post-copy" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+	fault_wait_reason "$name" src "paused (post-copy)" 60 || return
+	fault_postcopy_settle "$name"
+}
+
+# fault_postcopy_settle NAME: wait until the destination stopped asking for
+# pages (the source's "Postcopy requests" unchanged for 3 s, at most 60 s):
+# the guest's working set has moved. Killed earlier, the destination's TCG
+# vCPU may be waiting for a page while holding QEMU's big lock; its monitor
+# then cannot answer and libvirt 9.0 cannot resume (it does not send
+# migrate-recover out-of-band). That case is the RECOVERY section of
+# migsock-migrate(1); the rows here test what can be recovered.
+fault_postcopy_settle() {
+	local name=$1 deadline req info last='' same=0
+	deadline=$((SECONDS + 60))
+	while ((SECONDS < deadline)); do
+		# virsh leaves the line out while the count is 0.
+		info=$(vsh src domjobinfo "$name" 2>/dev/null) || info=
+		grep -q '^Job type: *Unbounded' <<<"$info" || {
+			echo "faults: no migration job on src for $name" >&2
+			return 1
+		}
+		req=$(awk -F: '/^Postcopy requests/ { gsub(/ /, "", $2); print $2 }' <<<"$info")
+		req=${req:-0}
+		if [ "$req" = "$last" ]; then
+			((++same >= 15)) && return 0
+		else
+			same=0
+		fi
+		last=$req
+		sleep 0.2
+	done
+	echo "faults: $name kept requesting pages for 60 s (last: $last)" >&2
+	return 1
+}
+
+# fault_wait_reason NAME src|dst STATE [SECONDS]: domstate --reason says STATE.
+fault_wait_reason() {
+	local name=$1 side=$2 want=$3 secs=${4:-60} deadline st=
+	deadline=$((SECONDS + secs))
+	while ((SECONDS < deadline)); do
+		st=$(vsh "$side" domstate "$name" --reason 2>/dev/null | head -n1)
+		[ "$st" = "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "faults: $name is '$st' on $side, waited ${secs}s for '$want'" >&2
+	return 1
+}
+
+# The migration failed in post-copy and migsock says so: exit 9, one line.
+fault_says_postcopy_failed() {
+	if [ "$MIG_STATUS" -ne 9 ] ||
+		[[ $MIG_OUT != "migsock-migrate: migration of $G failed in post-copy "* ]] ||
+		[ "$(grep -c '^migsock-migrate: migration of' <<<"$MIG_OUT")" -ne 1 ]; then
+		echo "faults: expected exit 9 and 'migsock-migrate: migration of $G failed in post-copy ...'" >&2
+		return 1
+	fi
+}
+
+# fault_summary_postcopy WHERE SECONDS: the faults summary gets the guest's
+# final place and the time from the relay's restart to completion.
+fault_summary_postcopy() {
+	[ -n "${FAULTS_SUMMARY:-}" ] || return 0
+	printf 'post-copy | %s | guest: %s | relay restart to completion: %s\n' \
+		"${BATS_TEST_DESCRIPTION:-?}" "$1" "$2" >>"$FAULTS_SUMMARY"
+}
+
+# fault_resume NAME ARGS...: the same migration again with
+# --postcopy-resume (in the foreground); RESUME_STATUS, RESUME_OUT.
+fault_resume() {
+	local name=$1
+	shift
+	RESUME_STATUS=0
+	# Bounded: on SIGTERM migsock-migrate ends within 30 s (its man page).
+	RESUME_OUT=$(timeout -s TERM 300 "$MIGSOCK_BIN/migsock-migrate" -c "$SRC_URI" "$name" --dir "$SOCKDIR" \
+		--dest-connect "$DST_URI" --live --copy-storage-all --no-progress \
+		"$@" 2>&1 3>&-) || RESUME_STATUS=$?
+	echo "resume: exit $RESUME_STATUS: $RESUME_OUT"
+}
+
+# Seconds (one decimal) since the epoch time $1 (date +%s.%N).
+fault_since() {
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 }

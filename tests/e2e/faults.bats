@@ -44,16 +44,23 @@ setup() {
 	fault_relays_heal
 }
 
+# A relay that died without being the case's target fails the case here.
 teardown() {
 	pods_logs_if_failed
 	[ -z "${MIG_PID:-}" ] || kill -KILL "$MIG_PID" 2>/dev/null || true
 	[ -z "${G:-}" ] || fault_cleanup "$G"
+	fault_relays_done
+}
+
+# The case's guest (teardown destroys it).
+fault_name() {
+	G=$1
 }
 
 # A small guest: 128 MiB of RAM (32 filled: more and the guest's own OOM
 # killer may take the checksum reader), one 32 MiB disk.
 fault_guest() {
-	G=$1
+	fault_name "$1"
 	guest_create "$G" --memory 128 --fill 32 --disk-size 32
 }
 
@@ -64,7 +71,7 @@ fault_guest() {
 	fault_guest fk-drv
 	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
 	fault_wait_phase "$G" nbd
-	kill -KILL "$(relay_pid driver)"
+	fault_kill_relay KILL driver
 	fault_migrate_wait
 	fault_says_failed
 	fault_on_source "$G"
@@ -78,7 +85,7 @@ fault_guest() {
 	fault_guest fk-qemu
 	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
 	fault_wait_phase "$G" ram
-	kill -KILL "$(relay_pid qemu)"
+	fault_kill_relay KILL qemu
 	fault_migrate_wait
 	fault_says_failed
 	fault_on_source "$G"
@@ -92,7 +99,7 @@ fault_guest() {
 	fault_guest fk-nbd
 	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
 	fault_wait_phase "$G" nbd
-	kill -KILL "$(relay_pid nbd)"
+	fault_kill_relay KILL nbd
 	fault_migrate_wait
 	fault_says_failed
 	fault_on_source "$G"
@@ -106,7 +113,7 @@ fault_guest() {
 @test "fault: qemu relay SIGTERMed during the RAM phase drains, the migration completes" {
 	fault_guest ft-qemu
 	# A relay of this test's own, so its exit status can be read.
-	kill -TERM "$(relay_pid qemu)"
+	fault_kill_relay TERM qemu
 	while kill -0 "$(relay_pid qemu)" 2>/dev/null; do sleep 0.1; done
 	fault_relay_start qemu
 	local pid
@@ -263,6 +270,7 @@ fault_guest() {
 	fault_guest fk-slow
 	local pid
 	pid=$(relay_pid qemu)
+	fault_target qemu
 	fault_migrate_bg "$G" --p2p --bandwidth "$BW" --timeout 8 --timeout-abort
 	fault_wait_phase "$G" ram
 	kill -STOP "$pid"
@@ -281,6 +289,7 @@ fault_guest() {
 @test "fault: throttled relays and --timeout-abort: aborted, the guest stays" {
 	fault_guest fk-thr
 	local pids=("$(relay_pid qemu)" "$(relay_pid nbd)")
+	fault_target qemu nbd
 	fault_migrate_bg "$G" --p2p --timeout 8 --timeout-abort
 	(
 		while kill -0 "$MIG_PID" 2>/dev/null; do
@@ -312,7 +321,7 @@ fault_guest() {
 	[ "$output" = "migsock-migrate: no domain nosuchguest on the source: check the name with virsh -c $SRC_URI list --all" ]
 
 	# A defined guest that is shut off cannot migrate live.
-	G=fk-off
+	fault_name fk-off
 	"$DOMAIN_XML" --name "$G" --memory 128 --fill 16 --disks 0 >"$POD_STATE/$G.xml"
 	vsh src define "$POD_STATE/$G.xml" >/dev/null
 	run "$M" -c "$SRC_URI" "$G" --dir "$SOCKDIR" --dest-connect "$DST_URI" --p2p --live
@@ -332,4 +341,233 @@ fault_guest() {
 	virsh -q -c "qemu+unix:///system?socket=$SRC_SOCKDIR_HOST/$(layout_get driver name)" uri
 	virsh -q -c "qemu+unix:///system?socket=$DST_SOCKDIR_HOST/$(layout_get driver name)" uri
 	kill -0 "$(relay_pid driver)"
+}
+
+# --- post-copy (issue 11) -------------------------------------------------------
+# Each row: a live p2p migration with storage copy and --postcopy, switched
+# to post-copy at the start of the RAM phase (post-copy throttled to
+# 4 MiB/s so it lasts), then the fault. libvirt (8.5+): a stream that
+# breaks in post-copy leaves the source "paused (post-copy failed)" and
+# the destination "running (post-copy failed)"; nothing rolls back, the
+# same call with VIR_MIGRATE_POSTCOPY_RESUME continues once the path is
+# back. migsock-migrate exits 9 and says so; --recover SEC does it itself.
+
+# Resumed by hand: the relay restarted on the same path (its stale socket
+# replaced), then the same command plus --postcopy-resume.
+@test "post-copy: qemu relay SIGKILLed, restarted, resumed by hand (--postcopy-resume)" {
+	fault_guest fp-qemu
+	fault_postcopy_prepare "$G"
+	fault_migrate_bg "$G" --p2p --postcopy --bandwidth "$BW"
+	fault_postcopy_switch "$G"
+	fault_kill_relay KILL qemu
+	fault_migrate_wait
+	fault_says_postcopy_failed
+	[[ $MIG_OUT == *"run the same command with --postcopy-resume"* ]]
+	fault_wait_reason "$G" src "paused (post-copy failed)" 10
+	fault_wait_reason "$G" dst "running (post-copy failed)" 10
+	# Refused while the sockets are down? No: libvirt would try and fail;
+	# migsock only refuses what cannot be resumed at all.
+	fault_relay_start qemu
+	local t0
+	t0=$(date +%s.%N)
+	fault_resume "$G" --p2p --postcopy --postcopy-resume
+	local took
+	took=$(fault_since "$t0")
+	[ "$RESUME_STATUS" -eq 0 ]
+	[[ $RESUME_OUT == "migsock-migrate: migrated $G "* ]]
+	fault_settled "$G"
+	guest_verify "$G" dst
+	fault_summary_postcopy dst "$took s"
+}
+
+# Resumed automatically: --recover waits (bounded) until the sockets accept
+# again, resumes, and reports it in --json (attempts, recovered, seconds).
+@test "post-copy: qemu relay SIGKILLed, restarted, resumed by --recover" {
+	fault_guest fp-qauto
+	fault_postcopy_prepare "$G"
+	fault_migrate_bg "$G" --p2p --postcopy --bandwidth "$BW" --json \
+		--recover 300 --recover-dir "$SRC_SOCKDIR_HOST"
+	fault_postcopy_switch "$G"
+	fault_kill_relay KILL qemu
+	fault_wait_reason "$G" src "paused (post-copy failed)" 60
+	# It waits for the socket, not for us: give it time to notice.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '"event":"waiting"' "$POD_STATE/mig.out" && break
+		sleep 0.1
+	done
+	grep -q '"event":"waiting"' "$POD_STATE/mig.out"
+	sleep 2
+	kill -0 "$MIG_PID"
+	fault_relay_start qemu
+	local t0
+	t0=$(date +%s.%N)
+	fault_migrate_wait
+	local took
+	took=$(fault_since "$t0")
+	[ "$MIG_STATUS" -eq 0 ]
+	local res
+	res=$(grep '"type":"result"' <<<"$MIG_OUT")
+	[ "$(jq -r .ok <<<"$res")" = true ]
+	[ "$(jq -r .recovery.recovered <<<"$res")" = true ]
+	[ "$(jq -r .recovery.attempts <<<"$res")" -ge 1 ]
+	[ "$(jq -r '.recovery.seconds_since_sockets_back > 0' <<<"$res")" = true ]
+	grep -q '"event":"postcopy-failed"' <<<"$MIG_OUT"
+	grep -q '"event":"sockets-back"' <<<"$MIG_OUT"
+	grep -q '"event":"recovered"' <<<"$MIG_OUT"
+	fault_settled "$G"
+	guest_verify "$G" dst
+	fault_summary_postcopy dst "$took s (migsock: $(jq -r .recovery.seconds_since_sockets_back <<<"$res") s after the sockets came back, $(jq -r .recovery.attempts <<<"$res") attempt(s))"
+}
+
+# Paused on purpose (virsh domjobabort --postcopy): the source becomes
+# "paused (post-copy failed)" as after a fault, and --postcopy-resume
+# finishes it over the same sockets.
+@test "post-copy: --abort-postcopy pauses it, --postcopy-resume finishes it" {
+	fault_guest fp-pause
+	fault_postcopy_prepare "$G"
+	fault_migrate_bg "$G" --p2p --postcopy --bandwidth "$BW"
+	fault_postcopy_switch "$G"
+	run "$MIGSOCK_BIN/migsock-migrate" --abort-postcopy -c "$SRC_URI" "$G"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "migsock-migrate: paused the post-copy migration of $G: the source is paused (post-copy failed); finish it with the same migsock-migrate command plus --postcopy-resume" ]
+	fault_migrate_wait
+	fault_says_postcopy_failed
+	fault_wait_reason "$G" src "paused (post-copy failed)" 10
+	# Not in post-copy any more: a second pause is refused with the reason.
+	run "$MIGSOCK_BIN/migsock-migrate" --abort-postcopy -c "$SRC_URI" "$G"
+	[ "$status" -eq 6 ]
+	[[ $output == *"$G is not migrating in post-copy on the source"* ]]
+	local t0
+	t0=$(date +%s.%N)
+	fault_resume "$G" --p2p --postcopy --postcopy-resume
+	local took
+	took=$(fault_since "$t0")
+	[ "$RESUME_STATUS" -eq 0 ]
+	fault_settled "$G"
+	guest_verify "$G" dst
+	fault_summary_postcopy dst "$took s (paused on purpose, no relay restart)"
+}
+
+# The driver channel (the source daemon's connection to the destination
+# daemon) cut in post-copy: libvirt on the source loses its peer and marks
+# the post-copy failed even though QEMU's stream may go on; --recover
+# reconnects once the relay is back. Whatever libvirt makes of it, the
+# guest must end on the destination, intact.
+@test "post-copy: driver relay SIGKILLed, restarted, --recover" {
+	fault_guest fp-drv
+	fault_postcopy_prepare "$G"
+	fault_migrate_bg "$G" --p2p --postcopy --bandwidth "$BW" --json \
+		--recover 300 --recover-dir "$SRC_SOCKDIR_HOST"
+	fault_postcopy_switch "$G"
+	fault_kill_relay KILL driver
+	sleep 3
+	fault_relay_start driver
+	local t0
+	t0=$(date +%s.%N)
+	fault_migrate_wait
+	local took
+	took=$(fault_since "$t0")
+	[ "$MIG_STATUS" -eq 0 ]
+	local res
+	res=$(grep '"type":"result"' <<<"$MIG_OUT")
+	echo "recovery: $(jq -c .recovery <<<"$res")"
+	fault_settled "$G"
+	guest_verify "$G" dst
+	fault_summary_postcopy dst "$took s (recovery: $(jq -c .recovery <<<"$res"))"
+}
+
+# The destination daemon killed in post-copy: in these pods its container
+# goes with it, and with it the destination QEMU, which held the guest's
+# newest memory. libvirt cannot recover that: the source copy is stale and
+# stays paused (post-copy failed); the guest is lost. migsock exits 9 and
+# says the destination lost the guest; --postcopy-resume is refused by
+# preflight with the reason. The only way on is to destroy the source copy.
+@test "post-copy: destination daemon killed: unrecoverable, said so" {
+	fault_guest fp-dstd
+	fault_postcopy_prepare "$G"
+	fault_migrate_bg "$G" --p2p --postcopy --bandwidth "$BW"
+	fault_postcopy_switch "$G"
+	local pid
+	pid=$(fault_ctr_pids dst libvirtd libvirtd)
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	fault_migrate_wait
+	fault_restart_container dst libvirtd "$DST_ROOT/run/libvirt/libvirt-sock"
+	fault_says_postcopy_failed
+	fault_wait_reason "$G" src "paused (post-copy failed)" 10
+	[ -z "$(vsh dst domstate "$G" 2>/dev/null)" ]
+	fault_resume "$G" --p2p --postcopy --postcopy-resume
+	[ "$RESUME_STATUS" -eq 6 ]
+	[[ $RESUME_OUT == *"$G is not running on the destination: the post-copy migration cannot be resumed"* ]]
+	fault_summary_postcopy "lost (source paused post-copy failed, stale)" "n/a"
+}
+
+# A fault at switchover: the qemu relay killed while the source is in its
+# final stop-and-copy (vCPUs paused by the migration: "paused (migrating)";
+# a 60 s downtime limit makes QEMU stop early, with much left to send at
+# 8 MiB/s). Pre-copy is not committed until the destination has it all:
+# QEMU fails the migration, libvirt restarts the vCPUs on the source.
+@test "fault: qemu relay SIGKILLed during the final stop-and-copy" {
+	fault_guest fk-switch
+	vsh src migrate-setmaxdowntime "$G" 60000 >/dev/null
+	fault_migrate_bg "$G" --p2p --bandwidth "$BW"
+	fault_wait_reason "$G" src "paused (migrating)" 180
+	fault_kill_relay KILL qemu
+	fault_migrate_wait
+	fault_says_failed
+	fault_on_source "$G"
+	if [ -n "${FAULTS_SUMMARY:-}" ]; then
+		echo "switchover | qemu relay killed in stop-and-copy | guest: src (resumed by libvirt)" >>"$FAULTS_SUMMARY"
+	fi
+	fault_retry "$G"
+}
+
+# --- no hang (issue 11) -------------------------------------------------------------
+
+# A destination daemon that accepts and never answers: one line, exit 6,
+# within --connect-timeout (the source is real and answers).
+@test "no hang: a wedged destination daemon gives one line and exit 6" {
+	local w=$POD_STATE/wedged.sock
+	socat "UNIX-LISTEN:$w,fork" EXEC:'sleep 600' 3>&- &
+	local wp=$!
+	local i
+	for ((i = 0; i < 50; i++)); do [ -S "$w" ] && break; sleep 0.1; done
+	run timeout 60 "$MIGSOCK_BIN/migsock-migrate" -c "$SRC_URI" nosuchguest \
+		--desturi "qemu+unix:///system?socket=$w" --migrateuri "unix://$SRC_SOCKDIR_HOST/q" \
+		--connect-timeout 3
+	kill "$wp"
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: the destination daemon at qemu+unix:///system?socket=$w did not answer within 3 s: it accepts connections but says nothing; check that it runs and is not stopped (virsh -c qemu+unix:///system?socket=$w uri), or raise --connect-timeout" ]
+}
+
+# SIGTERM in a hung --parallel migration (the qemu relay stopped, QEMU's
+# multifd channels blocked in send): the client asks libvirt to abort and
+# ends within ABORT_GRACE_S (10 s) + the time to read the guest's place,
+# saying where the guest is.
+@test "no hang: SIGTERM ends a hung --parallel migration within the bound, saying where the guest is" {
+	fault_guest fk-par
+	fault_migrate_bg "$G" --p2p --parallel --parallel-connections 2 --bandwidth "$BW"
+	fault_wait_phase "$G" ram
+	fault_kill_relay STOP qemu
+	sleep 3
+	local t0
+	t0=$SECONDS
+	kill -TERM "$MIG_PID"
+	local i
+	for ((i = 0; i < 400; i++)); do kill -0 "$MIG_PID" 2>/dev/null || break; sleep 0.1; done
+	local took=$((SECONDS - t0))
+	kill -CONT "$(relay_pid qemu)"
+	fault_migrate_wait
+	echo "ended ${took}s after SIGTERM"
+	[ "$took" -le 25 ]
+	[ "$MIG_STATUS" -eq 7 ] || [ "$MIG_STATUS" -eq 1 ]
+	[[ $MIG_OUT == *"$G"*"source"* ]]
+	if [ -n "${FAULTS_SUMMARY:-}" ]; then
+		echo "no hang | SIGTERM in a hung --parallel migration | ended after ${took}s, exit $MIG_STATUS" >>"$FAULTS_SUMMARY"
+	fi
+	fault_settled "$G"
+	guest_verify "$G" src
 }

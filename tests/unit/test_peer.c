@@ -104,27 +104,6 @@ TEST(admission_rules)
 	CHECK(peer_admitted(&a, &p, why, sizeof(why)));
 }
 
-TEST(parse_owner)
-{
-	struct ms_error e = { 0 };
-	uid_t u;
-	gid_t g;
-
-	CHECK(peer_parse_owner("0", &u, &g, &e) == 0);
-	CHECK(u == 0 && g == (gid_t)-1);
-	CHECK(peer_parse_owner("root:7", &u, &g, &e) == 0);
-	CHECK(u == 0 && g == 7);
-	CHECK(peer_parse_owner("65534:root", &u, &g, &e) == 0);
-	CHECK(u == 65534 && g == 0);
-	static const char *const bad[] = { "", ":5", "0:", "nosuchuser-xyz", "0:nosuchgroup-xyz" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		e.code = 0;
-		CHECK(peer_parse_owner(bad[i], &u, &g, &e) == -1);
-		CHECK(e.code == MS_EXIT_USAGE);
-	}
-	CHECK(strstr(e.msg, "unknown group 'nosuchgroup-xyz'") != NULL);
-}
-
 /* A client running as nobody connects to a real listening socket. */
 TEST(peer_as_other_user)
 {
@@ -181,7 +160,6 @@ int main(void)
 	RUN(credentials_of_socketpair);
 	RUN(parse_lists);
 	RUN(admission_rules);
-	RUN(parse_owner);
 	RUN(peer_as_other_user);
 	return CHECK_DONE();
 }

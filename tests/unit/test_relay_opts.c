@@ -109,24 +109,38 @@ TEST(bad_values)
 	CHECK(PARSE(false, &o, &e, "--version") == RELAY_VERSION);
 }
 
-TEST(parse_helpers)
+/* Each path option once: a second --listen used to win silently. */
+TEST(path_options_once)
 {
-	mode_t m;
-	unsigned long v;
-	uid_t u;
-	gid_t g;
+	struct relay_opts o;
+	struct ms_error e = { 0 };
 
-	CHECK(relay_parse_mode("660", &m) == 0 && m == 0660);
-	CHECK(relay_parse_mode("0", &m) == -1);
-	CHECK(relay_parse_mode("8", &m) == -1);
-	CHECK(relay_parse_mode("", &m) == -1);
-	CHECK(relay_parse_uint("42", 100, &v) == 0 && v == 42);
-	CHECK(relay_parse_uint("101", 100, &v) == -1);
-	CHECK(relay_parse_uint("+1", 100, &v) == -1);
-	CHECK(relay_parse_owner("0", &u, &g) == 0 && u == 0 && g == (gid_t)-1);
-	CHECK(relay_parse_owner("root:0", &u, &g) == 0 && u == 0 && g == 0);
-	CHECK(relay_parse_owner(":0", &u, &g) == -1);
-	CHECK(relay_parse_owner("0:", &u, &g) == -1);
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--listen", "/c", "--connect", "/b") == -1);
+	CHECK(e.code == MS_EXIT_USAGE);
+	CHECK(strstr(e.msg, "--listen given twice (/a, then /c)") == e.msg);
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--connect", "/b") == -1);
+	CHECK(strstr(e.msg, "--connect given twice") == e.msg);
+	CHECK(PARSE(false, &o, &e, "--layout", "/x", "--layout", "/y", "--connect-dir", "/d") == -1);
+}
+
+/* Values go through src/lib/cli: the same line as the other binaries. */
+TEST(value_messages)
+{
+	struct relay_opts o;
+	struct ms_error e = { 0 };
+
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--mode", "0999") == -1);
+	CHECK_STR_EQ(e.msg, "--mode 0999: expected an octal mode from 1 to 0777, e.g. 0660");
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--max-conns", "0") == -1);
+	CHECK_STR_EQ(e.msg, "--max-conns 0: expected a number from 1 to 1000000");
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--owner", "no-such-user-here") == -1);
+	CHECK_STR_EQ(e.msg, "--owner: unknown user 'no-such-user-here': give a uid number or an existing user name");
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--log-format", "xml") == -1);
+	CHECK_STR_EQ(e.msg, "--log-format xml: expected text or json");
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--drain-timeout", "1.2") == RELAY_RUN);
+	CHECK(o.drain_timeout == 2);
+	CHECK(PARSE(false, &o, &e, "--listen", "/a", "--connect", "/b", "--drain-timeout", "2m") == RELAY_RUN);
+	CHECK(o.drain_timeout == 120);
 }
 
 TEST(list_has)
@@ -146,7 +160,8 @@ int main(void)
 	RUN(layout_mode);
 	RUN(conflicts_and_missing);
 	RUN(bad_values);
-	RUN(parse_helpers);
+	RUN(path_options_once);
+	RUN(value_messages);
 	RUN(list_has);
 	return CHECK_DONE();
 }

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* pump.c - both directions of one relayed connection; see pump.h. */
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pump.h"
+#include "sandbox.h"
+
+SANDBOX_SYSCALLS(__NR_getsockopt, __NR_close);
+
+void pump_init(struct pump *p, int cfd)
+{
+	*p = (struct pump){ .cfd = cfd, .ufd = -1 };
+	fwd_init(&p->up);
+	fwd_init(&p->down);
+}
+
+void pump_release(struct pump *p)
+{
+	if (p->cfd >= 0)
+		close(p->cfd);
+	if (p->ufd >= 0)
+		close(p->ufd);
+	p->cfd = p->ufd = -1;
+	fwd_release(&p->up);
+	fwd_release(&p->down);
+}
+
+static int sock_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+int pump_event(struct pump *p, bool client, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		int err = sock_error(client ? p->cfd : p->ufd);
+		if (err)
+			return err;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		*(client ? &p->c_rd : &p->u_rd) = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		fwd_src_hangup(client ? &p->up : &p->down);
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		*(client ? &p->c_wr : &p->u_wr) = true;
+	/* EPOLLHUP, unlike EPOLLRDHUP alone: that peer closed (see pump.h). */
+	if (events & EPOLLHUP)
+		*(client ? &p->c_gone : &p->u_gone) = true;
+	return 0;
+}
+
+bool pump_finished(bool up_done, bool down_done, bool client_gone,
+		   bool upstream_gone)
+{
+	return (up_done && down_done) || (client_gone && up_done) ||
+	       (upstream_gone && down_done);
+}
+
+int pump_run(struct pump *p, bool connected, unsigned rounds,
+	     const char **where)
+{
+	int up = 0, down = 0;
+
+	/* Toward a side that is gone nothing can move: leave that
+	 * direction alone (its bytes could reach no one). */
+	if (!p->u_gone || !connected) {
+		up = fwd_pump(&p->up, p->cfd, connected ? p->ufd : -1,
+			      &p->c_rd, &p->u_wr, rounds);
+		if (up < 0) {
+			*where = "client to upstream";
+			return up;
+		}
+	}
+	if (!connected)
+		return up > 0 ? PUMP_MORE : PUMP_IDLE;
+	if (!p->c_gone) {
+		down = fwd_pump(&p->down, p->ufd, p->cfd, &p->u_rd, &p->c_wr,
+				rounds);
+		if (down < 0) {
+			*where = "upstream to client";
+			return down;
+		}
+	}
+	if (pump_finished(fwd_done(&p->up), fwd_done(&p->down), p->c_gone,
+			  p->u_gone))
+		return PUMP_DONE;
+	return up > 0 || down > 0 ? PUMP_MORE : PUMP_IDLE;
+}

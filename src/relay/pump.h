@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT
+ * pump.h - both directions of one relayed connection (two fwds, fwd.h)
+ * and the readiness of its two sockets: what the main loop (conn.c) and a
+ * worker thread (worker.c) both drive, with the same rules for when the
+ * connection is finished.
+ *
+ * Full close vs half-close. On AF_UNIX a peer's shutdown(SHUT_WR) shows
+ * as EPOLLRDHUP: the peer sends no more but may still read, so the other
+ * direction goes on (half-close, as before). A peer's close() (or both
+ * halves shut) shows as EPOLLHUP: nothing can reach it any more. Then
+ * the connection ends as soon as what that side had sent has been passed
+ * on, whatever the other side does: a client that is gone no longer
+ * keeps its connection and descriptors while the upstream stays open and
+ * silent (issue 11), and an upstream that is gone frees the client after
+ * its last bytes.
+ */
+#ifndef MIGSOCK_RELAY_PUMP_H
+#define MIGSOCK_RELAY_PUMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fwd.h"
+
+struct pump {
+	int cfd, ufd;                 /* client, upstream (-1 until connected) */
+	bool c_rd, c_wr, u_rd, u_wr;  /* edge-triggered readiness */
+	bool c_gone, u_gone;          /* EPOLLHUP: that peer is gone entirely */
+	struct fwd up, down;          /* client->upstream, upstream->client */
+};
+
+enum pump_state {
+	PUMP_IDLE = 0,   /* waits for the next event */
+	PUMP_MORE = 1,   /* stopped at its fairness budget: call again */
+	PUMP_DONE = 2,   /* finished: close it (log "closed") */
+};
+
+void pump_init(struct pump *p, int cfd);
+/* Close both sockets and release the pipes. */
+void pump_release(struct pump *p);
+
+/* An epoll event on the client (@client) or upstream socket. Returns 0,
+ * or the socket's pending error (errno value) for EPOLLERR. */
+int pump_event(struct pump *p, bool client, uint32_t events);
+
+/* Move what can move, each direction up to @rounds rounds. @connected:
+ * the upstream connect is done (before, the client's bytes only fill the
+ * pipe). Returns a pump_state, or -errno with *@where set to the failing
+ * direction. */
+int pump_run(struct pump *p, bool connected, unsigned rounds,
+	     const char **where);
+
+/* Is a connection finished? Both directions passed EOF on; or a side is
+ * gone and everything it sent has been passed on (its direction is
+ * done): what the other side still sends could reach no one. Pure. */
+bool pump_finished(bool up_done, bool down_done, bool client_gone,
+		   bool upstream_gone);
+
+/* Bytes moved both ways so far. */
+static inline uint64_t pump_bytes(const struct pump *p)
+{
+	return p->up.bytes + p->down.bytes;
+}
+
+/* A direction is streaming (fwd_streaming) past @min bytes. */
+static inline bool pump_streaming(const struct pump *p, uint64_t min)
+{
+	return fwd_streaming(&p->up, min) || fwd_streaming(&p->down, min);
+}
+
+#endif
