@@ -1,8 +1,8 @@
 # tests/fuzz/fuzz.mk - libFuzzer harnesses (clang) for every parser of
 # untrusted text: the socket layout (layout_parse), SELinux contexts
 # (label_check_syntax), socket activation's LISTEN_FDNAMES and numbers
-# (src/lib/notify.c), the peer allow-lists and owners (src/lib/peer.c) with
-# the relay's owner, mode and list parsers (src/relay/opts.c), and
+# (src/lib/notify.c), the peer allow-lists (src/lib/peer.c) with the owner,
+# mode and number parsers of every command line (src/lib/cli.c), and
 # migsock-migrate's XML scanner (src/migrate/xmlscan.c). Each harness
 # checks the parser's promises, not only that it does not crash.
 #
@@ -19,10 +19,11 @@ FUZZ_SECS ?= 600
 FUZZ_NAMES := layout label notify peer xmlscan
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 # What each harness links besides itself (fuzz_notify includes notify.c).
-FUZZ_SRCS_layout := src/lib/layout.c src/lib/label.c src/lib/log.c
+FUZZ_SRCS_layout := src/lib/layout.c src/lib/cli.c src/lib/label.c src/lib/log.c
 FUZZ_SRCS_label := src/lib/label.c src/lib/log.c
 FUZZ_SRCS_notify := src/lib/log.c
-FUZZ_SRCS_peer := src/lib/peer.c src/relay/opts.c src/lib/label.c src/lib/log.c
+FUZZ_SRCS_peer := src/lib/peer.c src/lib/cli.c src/relay/opts.c src/lib/layout.c \
+	src/lib/label.c src/lib/log.c
 FUZZ_SRCS_xmlscan := src/migrate/xmlscan.c
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -32,7 +33,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(wildcard src/lib/*.h src/lib/*.c src/relay/*.h src/migrate/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) \
-		$(shell pkg-config --libs libselinux)
+		$(shell pkg-config --libs libselinux) -lm
 
 # fuzz_run NAME SECONDS: one harness, recorded as one test of make check's
 # summary (tests/summary/record).

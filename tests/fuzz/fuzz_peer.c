@@ -1,24 +1,28 @@
 // SPDX-License-Identifier: MIT
-/* libFuzzer harness for the peer allow-lists and owners (src/lib/peer.c)
- * and the relay's own owner, mode and list parsers (src/relay/opts.c).
+/* libFuzzer harness for the peer allow-lists (src/lib/peer.c), the owner,
+ * mode and number parsers every command line shares (src/lib/cli.c) and
+ * the relay's --channels list (src/relay/opts.c).
  * Input: one byte picks the parser, the rest is its text. Promises:
  * - --allow-uid/--allow-gid lists: accepted means one entry per
  *   comma-separated item (at most PEER_ALLOW_MAX), a numeric item gives its
  *   number, each listed id is admitted and an unlisted one is refused with
  *   a reason; refused means MS_EXIT_USAGE with a message, and nothing is
  *   half-added beyond the items before the bad one.
- * - owners (peer_parse_owner, relay_parse_owner): accepted means a uid set,
- *   the gid set exactly when there is a ':', numbers read as numbers.
+ * - owners (--owner, cli_scan_owner): accepted means a uid set, the gid
+ *   set exactly when there is a ':', numbers read as numbers; refused
+ *   means MS_EXIT_USAGE with a message and the outputs untouched.
  * - --allow-context: accepted only if the context syntax check accepts it,
  *   and then only that exact context is admitted.
- * - --mode: accepted means octal digits, 1..07777; relay_list_has finds
- *   exactly the comma-separated items. */
+ * - --mode: accepted means octal digits, 1..0777; numbers: accepted means
+ *   decimal digits only, the value strtoull reads, within the range;
+ *   relay_list_has finds exactly the comma-separated items. */
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "label.h"
 #include "peer.h"
 #include "../../src/relay/opts.h"
@@ -86,27 +90,20 @@ static void check_ids(const char *s, bool group)
 static void check_owner(const char *s)
 {
 	struct ms_error e = { 0 };
-	uid_t uid, ruid = 7;
-	gid_t gid, rgid = 7;
+	uid_t uid = 7;
+	gid_t gid = 7;
 	const char *colon = strchr(s, ':');
 
-	if (peer_parse_owner(s, &uid, &gid, &e) < 0) {
-		if (e.code != MS_EXIT_USAGE || !e.msg[0])
+	if (cli_scan_owner(s, &uid, &gid, &e) < 0) {
+		if (e.code != MS_EXIT_USAGE || !e.msg[0] || uid != 7 || gid != 7)
 			abort();
-	} else {
-		if (uid == (uid_t)-1 || (colon ? gid == (gid_t)-1 : gid != (gid_t)-1))
-			abort();
-		if (numeric(s, colon ? (size_t)(colon - s) : strlen(s)) &&
-		    strtoull(s, NULL, 10) != uid)
-			abort();
+		return;
 	}
-	if (relay_parse_owner(s, &ruid, &rgid) == 0) {
-		if (colon ? rgid == (gid_t)-1 : rgid != (gid_t)-1)
-			abort();
-		if (numeric(s, colon ? (size_t)(colon - s) : strlen(s)) &&
-		    strtoull(s, NULL, 10) != ruid)
-			abort();
-	}
+	if (uid == (uid_t)-1 || (colon ? gid == (gid_t)-1 : gid != (gid_t)-1))
+		abort();
+	if (numeric(s, colon ? (size_t)(colon - s) : strlen(s)) &&
+	    strtoull(s, NULL, 10) != uid)
+		abort();
 }
 
 static void check_context(const char *s)
@@ -135,12 +132,21 @@ static void check_context(const char *s)
 
 static void check_mode_list(const char *s)
 {
-	mode_t m;
+	struct ms_error e = { 0 };
+	mode_t m = 0;
+	uint64_t v = 0;
 
-	if (relay_parse_mode(s, &m) == 0) {
-		if (strspn(s, "01234567") != strlen(s) || m == 0 || m > 07777)
+	if (cli_scan_mode(s, &m, &e) == 0) {
+		if (!*s || strspn(s, "01234567") != strlen(s) || m == 0 || m > 0777)
 			abort();
 		if ((unsigned long)m != strtoul(s, NULL, 8))
+			abort();
+	} else if (e.code != MS_EXIT_USAGE || !e.msg[0]) {
+		abort();
+	}
+	if (cli_scan_uint(s, 1, 65535, "a number", &v, &e) == 0) {
+		if (!*s || strspn(s, "0123456789") != strlen(s) || v < 1 || v > 65535 ||
+		    strtoull(s, NULL, 10) != v)
 			abort();
 	}
 	/* Every item of the list is in it; the list plus a suffix is not. */
