@@ -9,8 +9,9 @@ load common
 
 MAN_BUILD=$TOP/build/man
 
+# build/gen/datadir holds "DATADIR VERSION" (man/man.mk): the first part.
 datadir() {
-	cat "$TOP/build/gen/datadir"
+	sed 's/ [^ ]*$//' "$TOP/build/gen/datadir"
 }
 
 # The long options a command's parser accepts: its getopt_long table.
