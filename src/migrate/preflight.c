@@ -12,35 +12,17 @@
 
 #include <libvirt/virterror.h>
 
+#include "label.h"
 #include "plan.h"
 #include "preflight.h"
 #include "recover.h"
 #include "sockpath.h"
+#include "uri.h"
 #include "util.h"
 #include "watchdog.h"
 #include "xmlscan.h"
 
 #define PF MS_EXIT_PREFLIGHT
-
-const char *mig_virt_error(void)
-{
-	const char *m = virGetLastErrorMessage();
-
-	return m && *m ? m : "unknown error";
-}
-
-bool mig_daemon_socket(const char *uri, char *buf, size_t len)
-{
-	if (mig_uri_unix_path(uri, buf, len))
-		return true;
-	if (!mig_uri_is_unix_daemon(uri))
-		return false;
-	/* libvirt's default for a system URI without ?socket=. */
-	if (!strstr(uri, "/system"))
-		return false;
-	snprintf(buf, len, "/run/libvirt/libvirt-sock");
-	return true;
-}
 
 static bool is_libvirt_daemon(pid_t pid)
 {
@@ -94,6 +76,37 @@ static int check_daemon_sock(const char *what, const char *uri,
 	return 0;
 }
 
+/* The type field of context @ctx equals the one of @want. */
+static bool same_type(const char *ctx, const char *want)
+{
+	const char *a = strchr(ctx, ':'), *b = strchr(want, ':');
+
+	a = a ? strchr(a + 1, ':') : NULL;
+	b = b ? strchr(b + 1, ':') : NULL;
+	if (!a || !b)
+		return false;
+	return strcspn(a + 1, ":") == strcspn(b + 1, ":") &&
+	       !strncmp(a + 1, b + 1, strcspn(b + 1, ":"));
+}
+
+/* QEMU (svirt_t) connects to these sockets with its own label: itself for
+ * NBD and --parallel, through libvirt for the single migration stream.
+ * Under SELinux a socket that kept its creator's label (a relay started
+ * without --layout or --context) is denied to it, and libvirt then only
+ * says "Permission denied". The connection just made reads the listening
+ * socket's label (SO_PEERSEC); seen in tests/selinux/guest-migrate-run.sh. */
+static void warn_label(const char *opt, const char *path, int fd)
+{
+	char ctx[256];
+
+	if (label_peer(fd, ctx, sizeof(ctx)) < 0 ||
+	    same_type(ctx, LABEL_HYPERVISOR_SOCKET))
+		return;
+	log_warn("%s %s: the socket is labelled %s: SELinux will deny QEMU "
+		 "(svirt_t) to connect; start its relay with --layout or "
+		 "--context %s", opt, path, ctx, LABEL_HYPERVISOR_SOCKET);
+}
+
 /* QEMU's stream sockets: the destination QEMU creates them while
  * preparing (shared directory) or a relay listens there (separate
  * directories). Before the migration, either nothing is there, or a
@@ -118,6 +131,8 @@ static int check_stream_sock(const char *opt, const char *uri, bool verbose,
 	if (fd < 0 && verbose)
 		log_info("%s %s: nothing accepts yet; fine if the destination "
 			 "QEMU creates it, else start its relay", opt, path);
+	if (fd >= 0)
+		warn_label(opt, path, fd);
 	return 0;
 }
 
@@ -203,8 +218,9 @@ static int open_src(struct mig_ctx *c, struct ms_error *e)
 	c->src.conn = virConnectOpen(c->src.uri);
 	if (!c->src.conn)
 		return ms_fail(e, PF, "cannot reach the source daemon at %s "
-			       "(%s): start it or fix -c", c->src.uri,
-			       mig_virt_error());
+			       "(%s): start it or fix %s", c->src.uri,
+			       mig_virt_error(), c->o->connect_from ?
+			       c->o->connect_from : "-c");
 	find_root(&c->src);
 	if (host_uuid(&c->src, "source", e) < 0)
 		return -1;
@@ -292,33 +308,34 @@ static int check_domain(struct mig_ctx *c, struct ms_error *e)
 	int state = 0, reason = 0;
 
 	stage("source", c->src.uri);
-	c->dom = virDomainLookupByName(c->src.conn, o->domain);
+	c->dom = mig_lookup_domain(c->src.conn, o->domain);
 	if (!c->dom)
 		return ms_fail(e, PF, "no domain %s on the source: check the "
 			       "name with virsh -c %s list --all", o->domain,
 			       c->src.uri);
-	c->dst_name = o->dname ? o->dname : o->domain;
+	c->name = virDomainGetName(c->dom);
+	c->dst_name = o->dname ? o->dname : c->name;
 	if (virDomainGetState(c->dom, &state, &reason, 0) < 0)
 		return ms_fail(e, PF, "cannot read the state of %s (%s)",
-			       o->domain, mig_virt_error());
+			       c->name, mig_virt_error());
 	c->src_persistent = virDomainIsPersistent(c->dom) == 1;
 	c->src_active = virDomainIsActive(c->dom) == 1;
 	c->src_paused = state == VIR_DOMAIN_PAUSED;
 	if (o->offline && !c->src_persistent)
 		return ms_fail(e, PF, "%s is transient and --offline moves a "
 			       "persistent definition: define it on the "
-			       "source first, or migrate it live", o->domain);
+			       "source first, or migrate it live", c->name);
 	if (!o->offline && !c->src_active)
 		return ms_fail(e, PF, "%s is not running on the source: start "
 			       "it, or move its definition with --offline "
-			       "--persistent", o->domain);
+			       "--persistent", c->name);
 	if (mig_recover_check_src(o, state, reason, e) < 0)
 		return -1;
 	if (!o->offline && state != VIR_DOMAIN_RUNNING &&
 	    state != VIR_DOMAIN_PAUSED)
 		return ms_fail(e, PF, "%s is in state %d on the source, not "
 			       "running or paused: resume or restart it",
-			       o->domain, state);
+			       c->name, state);
 	return 0;
 }
 
@@ -444,9 +461,14 @@ static int check_storage(struct mig_ctx *c, struct ms_error *e)
 
 	if (!mig_copies_storage(c->o) || !c->dst.conn)
 		return 0;
-	if (!(xml = virDomainGetXMLDesc(c->dom, 0)))
+	/* With --xml the destination opens the disks that file names. */
+	if (c->o->dest_xml)
+		xml = strdup(c->o->dest_xml);
+	else
+		xml = virDomainGetXMLDesc(c->dom, 0);
+	if (!xml)
 		return ms_fail(e, PF, "cannot read the definition of %s (%s)",
-			       c->o->domain, mig_virt_error());
+			       c->name, mig_virt_error());
 	n = mig_xml_disks(xml, disks, ARRAY_SIZE(disks));
 	free(xml);
 	for (size_t i = 0; i < n; i++) {
@@ -459,7 +481,7 @@ static int check_storage(struct mig_ctx *c, struct ms_error *e)
 	if (!copied)
 		return ms_fail(e, PF, "%s has no disk to copy%s%s: drop "
 			       "--copy-storage-*, or fix --migrate-disks",
-			       c->o->domain, c->o->migrate_disks ? " among " : "",
+			       c->name, c->o->migrate_disks ? " among " : "",
 			       c->o->migrate_disks ? c->o->migrate_disks : "");
 	return 0;
 }
@@ -514,16 +536,4 @@ int mig_preflight(struct mig_ctx *c, const struct mig_opts *o,
 	    check_dst_domain(c, e) < 0 || check_storage(c, e) < 0)
 		return -1;
 	return 0;
-}
-
-void mig_ctx_close(struct mig_ctx *c)
-{
-	if (c->dom)
-		virDomainFree(c->dom);
-	if (c->dst.conn)
-		virConnectClose(c->dst.conn);
-	if (c->src.conn)
-		virConnectClose(c->src.conn);
-	c->dom = NULL;
-	c->dst.conn = c->src.conn = NULL;
 }

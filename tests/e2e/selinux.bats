@@ -49,6 +49,7 @@ setup_file() {
 	# The run's kernel-reported contexts and denials, for the log.
 	sed 's/^/# /' "$GUEST_OUT/results" >&3
 	sed 's/^/# AVC /' "$GUEST_OUT/avc" >&3
+	sed 's/^/# VIEW /' "$GUEST_OUT/view" >&3
 }
 
 setup() {
@@ -143,6 +144,33 @@ in_guest() {
 
 @test "guest: the policy module allowed everything the relay and binder did (no migsock_t AVC)" {
 	in_guest no-migsock-denials
+}
+
+# The migrations (tests/selinux/guest-migrate*.sh): two real libvirtd with
+# libvirt's SELinux driver, QEMU in svirt_t, relays in migsock_t.
+@test "guest: real libvirtd run in virtd_t, QEMU in svirt_t with its own MCS pair, relays in migsock_t (ps -Z)" {
+	in_guest mig-daemons
+	in_guest mig-start
+	in_guest mig-view
+}
+
+@test "guest: live p2p migration with storage copy through the relays, enforcing; guest verified on the destination" {
+	in_guest mig-storage
+	in_guest mig-storage-verify
+}
+
+@test "guest: live p2p migration with --parallel and storage copy through the relays, enforcing; guest verified" {
+	in_guest mig-parallel
+	in_guest mig-parallel-verify
+}
+
+@test "guest: no AVC denial on the migration paths (daemons, QEMU, relays, sockets)" {
+	in_guest mig-no-denials
+}
+
+@test "guest: negative control: relay sockets left at their default label: QEMU denied (AVC), migration fails, guest stays on the source, migsock-migrate says what to fix" {
+	in_guest mig-denied
+	in_guest mig-denied-hint
 }
 
 @test "guest: no in-guest check failed" {

@@ -56,9 +56,10 @@ check_flow() {
 # check_denied NAME WHO PATH TYPE: connect() fails with EACCES and the
 # kernel logs the denial of connectto on a socket of TYPE.
 check_denied() {
+	mark "$1"
 	$2 send "$3" "should-not-arrive" >"/log/$1" 2>&1
 	_rc=$?
-	_avc=$(avc_for "$4" sockcheck)
+	_avc=$(avc_for "$1" "$4" sockcheck)
 	if [ $_rc = 13 ] && [ -n "$_avc" ]; then
 		result pass "$1" "EACCES, kernel logged: ${_avc#*audit: }"
 	else
@@ -134,7 +135,13 @@ check_relay_peersec() {
 	# Another guest's QEMU: the kernel lets it connect, the list does not.
 	_out=$(QEMU_LEVEL=s0:c3,c4 as_qemu send "$SRC/allow" other-guest 2>&1)
 	_rc=$?
-	sleep 0.5
+	# The relay logs the refusal when it handles the connection, which
+	# may be after the client saw it closed: wait for the line (bounded).
+	_i=0
+	while ! grep -q 'refused peer' /log/relay-allow && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 	_log=$(grep 'refused peer' /log/relay-allow | tail -n 1)
 	if [ $_rc != 0 ] && [ -n "$_log" ]; then
 		result pass peersec-rejected "svirt_t:s0:c3,c4 peer got nothing back ($_out); relay logged: $_log"

@@ -49,10 +49,15 @@ expect_eq() {
 	fi
 }
 
-# avc_for TCONTEXT-TYPE COMM: the newest denial of connectto on that type.
+# mark NAME: a line in the kernel log, written when check NAME begins.
+mark() { echo "MSMARK $1" >/dev/kmsg; }
+
+# avc_for NAME TCONTEXT-TYPE COMM: a denial of connectto on that type
+# logged after mark NAME, so a check is never satisfied by the denial an
+# earlier one caused.
 avc_for() {
-	dmesg | grep 'avc:  denied' | grep "{ connectto }" | grep "comm=\"$2\"" |
-		grep ":$1:" | tail -n 1
+	dmesg | sed -n "/MSMARK $1\$/,\$p" | grep 'avc:  denied' | grep "{ connectto }" |
+		grep "comm=\"$3\"" | grep ":$2:" | tail -n 1
 }
 
 canon() { "$SC" canon "$1"; }
@@ -88,9 +93,10 @@ check_policy_basics() {
 	else
 		result fail basic-svirt-connect "svirt_t to svirt_socket_t: $_out"
 	fi
+	mark basic-svirt-denied
 	as_qemu send "$SRC/basic-driver" ping >/log/basic-denied 2>&1
 	_rc=$?
-	_avc=$(avc_for virt_runtime_t sockcheck)
+	_avc=$(avc_for basic-svirt-denied virt_runtime_t sockcheck)
 	if [ $_rc = 13 ] && [ -n "$_avc" ]; then
 		result pass basic-svirt-denied "EACCES, logged: $_avc"
 	else
