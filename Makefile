@@ -102,13 +102,16 @@ $(BUILDDIR)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) $(MODA)
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
 
+# Every program runs (a failure does not hide the later ones' results).
 unit: all unit-bins
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; \
+		tests/summary/unit-tap $$t || rc=1; done; exit $$rc
 
 # Integration tests (bats). tests/bats: real processes and sockets, no VMs.
 # tests/e2e: real libvirtd + QEMU pods and guests (root). MIGSOCK_BIN picks
-# the build under test.
-BATS ?= bats
+# the build under test. tests/run-bats gives every test a time limit and,
+# under make check, writes a TAP report for the summary.
+BATS ?= tests/run-bats
 bats: all
 	MIGSOCK_BIN=$(abspath $(BUILDDIR)/bin) $(BATS) --print-output-on-failure tests/bats
 
@@ -116,16 +119,18 @@ e2e: all
 	MIGSOCK_BIN=$(abspath $(BUILDDIR)/bin) $(BATS) --print-output-on-failure tests/e2e
 
 # Everything a fresh machine needs, on Debian 12 (see README: why each).
+# tests/missing-debs prints those not installed (nor provided by another
+# installed package: nodesource's nodejs provides npm).
 DEB_PACKAGES := make gcc pkg-config libc6-dev \
 	libseccomp-dev libselinux1-dev libcap-dev libvirt-dev \
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients \
 	qemu-system-x86 qemu-utils runc tini busybox-static linux-image-amd64 \
 	socat bats jq shellcheck scdoc clang libclang-rt-14-dev valgrind \
 	selinux-policy-dev selinux-policy-default checkpolicy semodule-utils \
-	procps iproute2 util-linux kmod cpio gzip buildah debootstrap
+	procps iproute2 util-linux kmod cpio gzip buildah debootstrap \
+	man-db systemd nodejs npm
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	@missing=$$(tests/missing-debs $(DEB_PACKAGES)); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "make deps: missing Debian packages:" $$missing; \
@@ -140,13 +145,25 @@ check: deps
 
 # Unit tests under both builds; integration tests under the sanitizer build
 # (every relay/bind/probe/migrate process in them runs with ASan+UBSan), the
-# quick ones under the normal build too; then what the fragments add.
-check-run: all asan shellcheck
-	$(MAKE) unit
-	$(MAKE) BUILDDIR=build/asan SANITIZE=1 unit
-	$(MAKE) bats
-	$(MAKE) BUILDDIR=build/asan SANITIZE=1 bats e2e
-	$(if $(CHECK_EXTRA),$(MAKE) $(CHECK_EXTRA))
+# quick ones under the normal build too; then what the fragments add, each
+# a stage of its own. Every stage runs even when an earlier one failed;
+# each writes TAP under $(RESULTS) (tests/summary/stage), and
+# tests/summary/summary ends the run with "N passed, N failed, N skipped"
+# and fails it if any stage or test failed (or, with CI=true, skipped for
+# a reason not in tests/skips-allowed).
+RESULTS := $(abspath build/results)
+CHECK_STAGES = build:all+asan shellcheck:shellcheck unit:unit \
+	unit-asan:ASAN+unit bats:bats bats-asan:ASAN+bats e2e-asan:ASAN+e2e \
+	$(foreach t,$(CHECK_EXTRA),$(t):$(t))
+check-run:
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS); rc=0; \
+	for s in $(CHECK_STAGES); do \
+		targets=$$(echo "$${s#*:}" | tr + ' ' | \
+			sed 's|ASAN|BUILDDIR=build/asan SANITIZE=1|'); \
+		tests/summary/stage $(RESULTS) "$${s%%:*}" $(MAKE) $$targets || rc=1; \
+	done; \
+	tests/summary/summary $(RESULTS) || rc=1; \
+	exit $$rc
 
 SHELL_SCRIPTS = $(sort $(shell grep -rlIE '^#!.*(ba)?sh' .ci container examples sockets tests selinux man systemd 2>/dev/null) \
 	$(wildcard sockets/*.sh completion/*.bash tests/*/*.bats tests/*/*.bash))

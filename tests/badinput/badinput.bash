@@ -3,13 +3,16 @@
 #
 # A row is a block of "key: value" lines, blocks separated by blank lines:
 #   id:     GROUP-NAME (the group is what tests/bats/badinput.bats runs)
-#   needs:  root (optional: skipped, and reported, when not root)
+#   needs:  root (optional: such rows run in their group's own bats test,
+#           which skips, with the reason in TAP, when not root)
 #   setup:  shell run first in the row's scratch directory $D (optional)
 #   run:    the command under test (shell words; migsock-* from $MIGSOCK_BIN)
 #   exit:   the exit code it must return
 #   error:  a line its stderr must contain exactly (@D@ = the scratch dir)
 #   match:  the same as a bash glob, for lines with pids or timings
 #   check:  shell run afterwards; must succeed (e.g. a file kept intact)
+#   timeout: seconds the row may take (optional; default $BADINPUT_TIMEOUT),
+#           for scenarios that start hundreds of processes on a loaded host
 # Every row must also: finish within $BADINPUT_TIMEOUT seconds, not die of
 # a signal, print no sanitizer report, leave no new socket in $D, and
 # print its error in one line (at most one line on stderr besides notices).
@@ -18,15 +21,16 @@ BADINPUT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BADINPUT_CATALOGUE=${BADINPUT_CATALOGUE:-$BADINPUT_DIR/catalogue}
 BADINPUT_TIMEOUT=${BADINPUT_TIMEOUT:-20}
 
-# Print the rows of @group as one line each: id<US>needs<US>setup<US>run<US>
-# exit<US>error<US>match<US>check (unit separator: no field contains it).
+# Print the rows of @group (all rows for "") as one line each: id<US>needs<US>setup<US>run<US>
+# exit<US>error<US>match<US>check<US>timeout (unit separator: no field
+# contains it).
 badinput_rows() {
 	awk -v group="$1" '
 		function flush() {
-			if (r["id"] != "" && index(r["id"], group "-") == 1)
-				printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n",
+			if (r["id"] != "" && (group == "" || index(r["id"], group "-") == 1))
+				printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n",
 					r["id"], r["needs"], r["setup"], r["run"], r["exit"],
-					r["error"], r["match"], r["check"]
+					r["error"], r["match"], r["check"], r["timeout"]
 			delete r
 		}
 		/^#/ { next }
@@ -47,10 +51,11 @@ badinput_sockets() {
 # Run one row; print "ok ID" or "not ok ID: reason" lines; return 0/1.
 badinput_row() {
 	local id=$1 needs=$2 setup=$3 run=$4 exit=$5 error=$6 match=$7 check=$8
+	local limit=${9:-$BADINPUT_TIMEOUT}
 	local D out rc=0 line found=0 lines
 	if [ "$needs" = root ] && [ "$(id -u)" != 0 ]; then
-		echo "skip $id: needs root"
-		return 0
+		echo "not ok $id: needs root (run it through badinput_group GROUP root)"
+		return 1
 	fi
 	D=$(mktemp -d /tmp/ms.XXXXXX)
 	out=$(mktemp -d /tmp/ms-out.XXXXXX)
@@ -63,11 +68,11 @@ badinput_row() {
 		$run
 	EOF
 	PATH="$MIGSOCK_BIN:$PATH" BADINPUT_OUT=$out \
-		timeout -k 5 "$BADINPUT_TIMEOUT" bash "$out/row.sh" \
+		timeout -k 5 "$limit" bash "$out/row.sh" \
 		>"$out/stdout" 2>"$out/stderr" </dev/null || rc=$?
 	local fail=
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		fail="hung: no exit within ${BADINPUT_TIMEOUT}s"
+		fail="hung: no exit within ${limit}s"
 	elif [ "$rc" -ge 128 ]; then
 		fail="killed by signal $((rc - 128))"
 	elif grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$out/stderr"; then
@@ -113,16 +118,19 @@ badinput_row() {
 	return 0
 }
 
-# Run every row of @group; fail if any row failed (all rows still run).
+# badinput_group GROUP [root]: run the rows of GROUP that need nothing, or
+# with "root" those marked "needs: root"; fail if any row failed (all rows
+# still run) or if there was no such row.
 badinput_group() {
-	local group=$1 failed=0 n=0
-	local id needs setup run exit error match check
-	while IFS=$'\037' read -r id needs setup run exit error match check; do
+	local group=$1 want=${2:-} failed=0 n=0
+	local id needs setup run exit error match check limit
+	while IFS=$'\037' read -r id needs setup run exit error match check limit; do
+		[ "$needs" = "$want" ] || continue
 		n=$((n + 1))
-		badinput_row "$id" "$needs" "$setup" "$run" "$exit" "$error" "$match" "$check" ||
+		badinput_row "$id" "$needs" "$setup" "$run" "$exit" "$error" "$match" "$check" "$limit" ||
 			failed=$((failed + 1))
 	done < <(badinput_rows "$group")
-	echo "# $group: $n rows, $failed failed"
+	echo "# $group${want:+ (needs $want)}: $n rows, $failed failed"
 	[ "$n" -gt 0 ] && [ "$failed" = 0 ]
 }
 

@@ -135,6 +135,28 @@ relay_echoes() {
 	[ "$got" = ping ] || { echo "scenario: the relay no longer forwards (got '$got')" >&2; return 1; }
 }
 
+# wait_listening PATH: until a socket listens at PATH, read from
+# /proc/net/unix (flag __SO_ACCEPTCON): no probe connection, which a
+# one-shot listener would take for its client.
+wait_listening() {
+	local tries=200
+	until awk -v p="$1" '$4 == "00010000" && $NF == p { f = 1 } END { exit !f }' /proc/net/unix; do
+		((tries-- > 0)) || { echo "scenario: nothing listens at $1" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# wait_pid PID [SEC]: until the background process PID (a child of this
+# shell) has exited, up to SEC (default 10) seconds.
+wait_pid() {
+	local tries=$((${2:-10} * 20))
+	while kill -0 "$1" 2>/dev/null; do
+		((tries-- > 0)) || { echo "scenario: process $1 still running" >&2; return 1; }
+		sleep 0.05
+	done
+	wait "$1" 2>/dev/null || true
+}
+
 wait_for_file() {
 	local tries=100
 	until [ -e "$1" ]; do
@@ -150,13 +172,16 @@ wait_for_file() {
 sc_garbage_both_ways() {
 	head -c 4M /dev/urandom >"$D/garbage"
 	relay_start || return
+	local up
 	bg socat -u "UNIX-LISTEN:$D/up,unlink-early" "CREATE:$D/got-up"
-	wait_for_file "$D/up" || relay_abandon || return
+	up=$!
+	wait_listening "$D/up" || relay_abandon || return
 	timeout 20 socat -u "OPEN:$D/garbage" "UNIX-CONNECT:$D/l"
-	sleep 0.5
+	# The upstream has it all once it saw the end and exited.
+	wait_pid "$up" || relay_abandon || return
 	cmp -s "$D/garbage" "$D/got-up" || { echo "scenario: garbage client->upstream not forwarded intact" >&2; relay_abandon; return; }
 	bg socat -u "OPEN:$D/garbage" "UNIX-LISTEN:$D/up,unlink-early"
-	sleep 0.3
+	wait_listening "$D/up" || relay_abandon || return
 	timeout 20 socat -u "UNIX-CONNECT:$D/l" "CREATE:$D/got-down"
 	cmp -s "$D/garbage" "$D/got-down" || { echo "scenario: garbage upstream->client not forwarded intact" >&2; relay_abandon; return; }
 	rm -f "$D/garbage" "$D/got-up" "$D/got-down"
@@ -291,23 +316,45 @@ relay_start_prefixed() {
 # --- scenarios: peers ------------------------------------------------------
 
 # A client running as nobody connects to a relay that admits only @@: it is
-# refused before any upstream connection, and root is still served.
+# refused before any upstream connection, and root is still served (unless
+# @@ allows a context: with SELinux off no peer has one, root included).
+# The upstream takes one connection: once the relay has logged the
+# refusal, the scenario connects to the upstream itself; the upstream's one
+# connection must be that probe. Had the relay connected upstream for the
+# refused peer, that connection would have come first.
 sc_peer_refused() {
 	chmod 0755 "$D"
 	relay_start --mode 0666 "$@" || return
+	local up got
 	bg socat -u "UNIX-LISTEN:$D/up,unlink-early" "CREATE:$D/upstream-saw"
-	wait_for_file "$D/up" || relay_abandon || return
-	local got
+	up=$!
+	wait_listening "$D/up" || relay_abandon || return
 	got=$(printf 'let me in' | timeout 10 setpriv --reuid nobody --regid nogroup \
 		--clear-groups socat -t 2 - "UNIX-CONNECT:$D/l" 2>/dev/null)
-	sleep 0.3
-	if [ -n "$got" ] || [ -e "$D/upstream-saw" ]; then
-		echo "scenario: a refused peer reached the upstream" >&2
+	[ -z "$got" ] || { echo "scenario: a refused peer got '$got'" >&2; relay_abandon; return; }
+	wait_relay_log "refused peer" || relay_abandon || return
+	printf 'probe\n' | timeout 5 socat -u - "UNIX-CONNECT:$D/up"
+	wait_pid "$up" 10 || relay_abandon || return
+	if [ "$(cat "$D/upstream-saw" 2>/dev/null)" != probe ]; then
+		echo "scenario: a refused peer reached the upstream (its first connection carried '$(cat "$D/upstream-saw" 2>/dev/null)', not the probe)" >&2
 		relay_abandon
 		return
 	fi
 	relay_alive || relay_abandon || return
+	case " $* " in
+	*" --allow-context "*) ;;
+	*) relay_serves || relay_abandon || return ;;
+	esac
 	relay_stop
+}
+
+# wait_relay_log TEXT: until the relay's stderr holds TEXT, up to 10 s.
+wait_relay_log() {
+	local tries=200
+	until grep -qF -- "$1" "$D/.relay.err"; do
+		((tries-- > 0)) || { echo "scenario: the relay never logged '$1'" >&2; return 1; }
+		sleep 0.05
+	done
 }
 
 # --max-conns 2 and four clients at once: two are served, the others are

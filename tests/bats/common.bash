@@ -10,6 +10,64 @@ export MIGSOCK_LAYOUT=${MIGSOCK_LAYOUT:-$TOP/sockets/migration.layout}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+# Every test has a time limit, so a hang fails the test instead of the CI
+# run: the suite's limit from tests/run-bats (which the Makefile runs bats
+# through) unless BATS_TEST_TIMEOUT is set; a file that needs more sets
+# BATS_TEST_TIMEOUT after `load common`.
+if [ -z "${BATS_TEST_TIMEOUT:-}" ]; then
+	BATS_TEST_TIMEOUT=$("$TOP/tests/run-bats" --timeout-for "${BATS_TEST_FILENAME:-}")
+fi
+
+# On a timeout bats 1.8 (bats_start_timeout_countdown in bats-exec-test)
+# signals the test process, then kills its direct children only (pkill -P):
+# a hung grandchild, such as the command inside `run`, keeps the test's
+# output open and the whole suite waits for it. This replaces that function
+# (same watchdog, same ABRT protocol with bats's own bats_timeout_trap) so
+# that the watchdog notes the test's whole process tree first, then signals
+# the test, then ends the tree: SIGTERM, SIGKILL after a second.
+# tests/bats/suite.bats proves a hang in `run` and in `wait` ends at the
+# limit.
+ms_process_tree() { # PID SKIP: PID's descendants, deepest first, not SKIP's
+	local p
+	for p in $(pgrep -P "$1"); do
+		[ "$p" = "$2" ] && continue
+		ms_process_tree "$p" "$2"
+		echo "$p"
+	done
+}
+bats_start_timeout_countdown() {
+	local -ri timeout=$1
+	local -ri target_pid=$$
+	# shellcheck disable=SC2064 # bats's protocol: expanded now
+	trap "bats_timeout_trap $target_pid" ABRT
+	(
+		sleep "$timeout" &
+		# shellcheck disable=SC2064
+		trap "kill $!; exit 0" ABRT
+		wait
+		# From here on the test's exit (which aborts this countdown)
+		# must not stop the kills below.
+		trap '' ABRT
+		self=$BASHPID
+		tree=$(ms_process_tree "$target_pid" "$self")
+		kill -ABRT "$target_pid" || exit 0
+		# shellcheck disable=SC2086 # lists of pids
+		if [ -n "$tree" ]; then
+			kill -TERM $tree
+			sleep 1
+			kill -KILL $tree
+		fi
+	) &>/dev/null &
+}
+
+# require_postcopy: skip (with the reason) where QEMU cannot use
+# post-copy: the kernel has no userfaultfd. The e2e files that switch a
+# migration to post-copy all ask this.
+require_postcopy() {
+	[ -e /proc/sys/vm/unprivileged_userfaultfd ] || [ -e /dev/userfaultfd ] ||
+		skip "no userfaultfd on this host (kernel without CONFIG_USERFAULTFD): post-copy cannot run"
+}
+
 # A fresh scratch directory per test, short enough for sun_path.
 ms_tmpdir() {
 	mktemp -d /tmp/ms.XXXXXX
@@ -25,6 +83,22 @@ wait_for_socket() {
 		sleep 0.1
 	done
 	echo "no listener at $path" >&2
+	return 1
+}
+
+# wait_connected PATH [N] [TENTHS]: until N (default 1) connections to the
+# socket bound at PATH exist (read from /proc/net/unix: accepted sockets
+# carry the listener's path, state 03 connected), up to TENTHS (default
+# 100) tenths of a second. E.g. "the relay has accepted a client and
+# connected upstream for it": wait_connected UPSTREAM_PATH.
+wait_connected() {
+	local path=$1 n=${2:-1} tries=${3:-100}
+	while ((tries-- > 0)); do
+		[ "$(awk -v p="$path" '$6 == "03" && $NF == p { c++ } END { print c + 0 }' /proc/net/unix)" -ge "$n" ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "fewer than $n connections to $path" >&2
 	return 1
 }
 

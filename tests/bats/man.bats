@@ -9,8 +9,9 @@ load common
 
 MAN_BUILD=$TOP/build/man
 
+# build/gen/datadir holds "DATADIR VERSION" (man/man.mk): the first part.
 datadir() {
-	cat "$TOP/build/gen/datadir"
+	sed 's/ [^ ]*$//' "$TOP/build/gen/datadir"
 }
 
 # The long options a command's parser accepts: its getopt_long table.
@@ -49,7 +50,11 @@ commands() {
 		# No warnings from groff, no unsubstituted placeholders.
 		run sh -c 'MANWIDTH=80 man --warnings -l "$1" 2>&1 >/dev/null' sh "$page"
 		[ -z "$output" ]
-		! grep -q '@DATADIR@' "$page"
+		# (Not `! grep`: errexit ignores a negated command.)
+		if grep -q '@DATADIR@' "$page"; then
+			echo "unsubstituted @DATADIR@ in $page"
+			return 1
+		fi
 		n=$((n + 1))
 	done
 	# Four commands and the layout format.

@@ -149,7 +149,8 @@ echo_upstream() {
 	{ (sleep 2; printf late) | socat -t 30 - "UNIX-CONNECT:$d/l"; } >"$d/client.out" 3>&- &
 	local client=$!
 	pids+=("$client")
-	sleep 0.5
+	# The relay accepted it: it connected upstream for it.
+	wait_connected "$d/up"
 	kill -TERM "$rpid"
 	wait_grep "$d/relay.log" "stopping"
 	[ ! -e "$d/l" ]
@@ -448,19 +449,22 @@ echo_upstream() {
 }
 
 @test "relay-cli: bad command lines exit 2 with one line" {
-	run "$RELAY" --listen "$d/l"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"--connect"* ]]
-	run "$RELAY" --listen "$d/l" --connect "$d/up" --bogus
-	[ "$status" -eq 2 ]
-	run "$RELAY" --listen "$d/l" --connect "$d/up" --mode 999
-	[ "$status" -eq 2 ]
-	run "$RELAY" --listen "$d/l" --connect "$d/up" --log-format xml
-	[ "$status" -eq 2 ]
-	[ "${#lines[@]}" -eq 1 ]
-	run "$RELAY" --listen "$d/l" --connect "$d/up" --layout x --connect-dir "$d"
-	[ "$status" -eq 2 ]
-	[ ! -e "$d/l" ]
+	# bad_line WORD ARGS...: exit 2, one line naming WORD, no socket.
+	bad_line() {
+		local word=$1
+		shift
+		run "$RELAY" "$@"
+		echo "$*: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "${lines[0]}" == "migsock-relay: "*"$word"* ]]
+		[ ! -e "$d/l" ]
+	}
+	bad_line --connect --listen "$d/l"
+	bad_line --bogus --listen "$d/l" --connect "$d/up" --bogus
+	bad_line "--mode 999" --listen "$d/l" --connect "$d/up" --mode 999
+	bad_line "--log-format xml" --listen "$d/l" --connect "$d/up" --log-format xml
+	bad_line "exclude each other" --listen "$d/l" --connect "$d/up" --layout x --connect-dir "$d"
 }
 
 @test "relay-cli: a malformed SELinux context is refused before any socket exists" {

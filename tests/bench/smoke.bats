@@ -8,6 +8,7 @@
 # MSBENCH: the tool under test; MIGSOCK_BIN: where migsock-relay is.
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+load ../bats/common
 MSBENCH=${MSBENCH:-$TOP/build/bench/msbench}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

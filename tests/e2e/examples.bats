@@ -112,8 +112,7 @@ small_guest() {
 }
 
 @test "examples: migrate-postcopy.sh (switch to post-copy after one pass)" {
-	[ -e /dev/userfaultfd ] || [ "$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null)" = 1 ] ||
-		skip "no userfaultfd on this host"
+	require_postcopy
 	small_guest ex-postcopy
 	run "$EX/migrate-postcopy.sh" "$SRC_URI" "$SOCKDIR" "$guest" --no-progress
 	echo "$output"

@@ -169,7 +169,7 @@ relay_log_lines() {
 	vsh src destroy o1
 }
 
-@test "migrate: --parallel --parallel-connections 4 opens 6 relayed connections" {
+@test "migrate: --parallel --parallel-connections 4 opens 7 relayed connections (driver, QEMU main + 4 multifd, NBD)" {
 	small_guest p4
 	guest_mark p4 src
 	local before qemu driver i
@@ -193,6 +193,7 @@ relay_log_lines() {
 }
 
 @test "migrate: post-copy, switched by --timeout-postcopy" {
+	require_postcopy
 	small_guest pc --disks 0
 	guest_mark pc src
 	# 1 MiB/s keeps pre-copy running past the 2 s timeout.
@@ -262,39 +263,73 @@ relay_log_lines() {
 	guest_verify ab dst
 }
 
+# not_started BEFORE: a refusal started nothing: no connection crossed the
+# source pod's relays since its log line BEFORE (the relay logs each
+# connection as it ends; a refusal leaves none open) and the source daemon
+# has no migration job on record. Call it right after the refusal, before
+# anything else moves.
+not_started() {
+	local ch dom=${2:-}
+	for ch in driver qemu nbd; do
+		[ "$(relay_conns "$1" "$ch")" -eq 0 ] || { echo "a $ch connection crossed the relay"; return 1; }
+	done
+	if [ -n "$dom" ]; then
+		vsh src domjobinfo --completed "$dom" | grep -Eq '^Job type: +None' ||
+			{ echo "$dom has a completed job on the source"; vsh src domjobinfo --completed "$dom"; return 1; }
+	fi
+}
+
 @test "migrate: preflight refusals against real daemons (exit 6, nothing started)" {
+	local before
+	before=$(relay_log_lines)
 	mig nosuch --p2p --live
 	[ "$status" -eq 6 ]
 	[ "$output" = "migsock-migrate: no domain nosuch on the source: check the name with virsh -c $SRC_URI list --all" ]
+	not_started "$before"
 
 	# The same daemon on both ends: one host UUID.
 	bare_domain pf --persistent
+	before=$(relay_log_lines)
 	run "$M" -c "$SRC_URI" pf --dir "$SOCKDIR" --dest-connect "$SRC_URI" --p2p --live
 	[ "$status" -eq 6 ]
 	[[ $output == "migsock-migrate: both daemons report host UUID "*" and libvirt would refuse to migrate to the same host: give each daemon its own host_uuid in libvirtd.conf" ]]
+	not_started "$before" pf
+	[ "$(vsh src domstate pf)" = running ]
 
 	run "$M" -c "$SRC_URI" pf --dir "$SOCKDIR" --dest-connect "qemu+unix:///system?socket=$POD_STATE/nothing" --p2p --live
 	[ "$status" -eq 6 ]
 	[ "$output" = "migsock-migrate: cannot reach the destination daemon at qemu+unix:///system?socket=$POD_STATE/nothing (Failed to connect socket to '$POD_STATE/nothing': No such file or directory): start it, its relay, or fix --dest-connect" ]
+	not_started "$before" pf
+	[ "$(vsh src domstate pf)" = running ]
 
 	# Another guest of that name already on the destination.
 	vsh dst define "$BATS_TEST_TMPDIR/pf.xml"
+	local other
+	other=$(vsh dst domuuid pf)
 	mig pf --p2p --live
 	[ "$status" -eq 6 ]
 	[[ $output == "migsock-migrate: the destination already has another domain named pf (UUID "*"): undefine it there or choose --dname" ]]
+	not_started "$before" pf
+	[ "$(vsh src domstate pf)" = running ]
+	[ "$(vsh dst domuuid pf)" = "$other" ]
+	[ "$(vsh dst domstate pf)" = "shut off" ]
 	vsh dst undefine pf
 
 	vsh src destroy pf
 	mig pf --p2p --live
 	[ "$status" -eq 6 ]
 	[ "$output" = "migsock-migrate: pf is not running on the source: start it, or move its definition with --offline --persistent" ]
+	not_started "$before" pf
+	[ "$(vsh src domstate pf)" = "shut off" ]
+	run vsh dst domstate pf
+	[ "$status" -ne 0 ]
 	vsh src undefine pf
 
 	bare_domain tr
 	mig tr --p2p --offline --persistent
 	[ "$status" -eq 6 ]
 	[ "$output" = "migsock-migrate: tr is transient and --offline moves a persistent definition: define it on the source first, or migrate it live" ]
-	# Nothing moved.
+	not_started "$before" tr
 	[ "$(vsh src domstate tr)" = running ]
 	run vsh dst domstate tr
 	[ "$status" -ne 0 ]

@@ -125,7 +125,9 @@ ctr_pid() {
 	# Distinct host UUIDs, or libvirt refuses to migrate ("same host").
 	uuid_src=$(vsh src capabilities | sed -n 's:.*<uuid>\(.*\)</uuid>.*:\1:p' | head -n1)
 	uuid_dst=$(vsh dst capabilities | sed -n 's:.*<uuid>\(.*\)</uuid>.*:\1:p' | head -n1)
-	[ -n "$uuid_src" ] && [ -n "$uuid_dst" ]
+	# Two commands: errexit ignores the left side of &&.
+	[ -n "$uuid_src" ]
+	[ -n "$uuid_dst" ]
 	[ "$uuid_src" != "$uuid_dst" ]
 	# /etc/libvirt is the pod's own: a definition on src exists only there.
 	"$DOMAIN_XML" --name lonely >"$POD_STATE/lonely.xml"
