@@ -429,8 +429,16 @@ echo_upstream() {
 	run "$HELPER" client "$d/l" many 40
 	[ "$status" -ne 0 ]
 	wait_grep "$d/relay.log" "out of file descriptors\\|Too many open files"
-	# Once those are gone, the relay serves again.
-	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"recovered"
+	# Once those are gone, the relay serves again. It learns that they are
+	# gone from their hang-ups, which it may not have read yet: a client in
+	# that window is still refused, so ask again (bounded) until served.
+	local try
+	for try in $(seq 50); do
+		run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"recovered"
+		[ "$output" = "recovered" ] && break
+		sleep 0.2
+	done
+	echo "served after $try attempts"
 	[ "$output" = "recovered" ]
 }
 
