@@ -7,10 +7,12 @@
  *     ambient set, then effective, permitted and inheritable;
  *  2. PR_SET_NO_NEW_PRIVS, which seccomp without CAP_SYS_ADMIN requires;
  *  3. a seccomp filter that allows only the syscalls the linked modules
- *     declared with SANDBOX_SYSCALLS() and kills the process otherwise.
+ *     declared with SANDBOX_SYSCALLS() and kills the process otherwise
+ *     (clone only for threads, see allow()).
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,25 @@ static int collect_syscalls(int *out, size_t max)
 	return (int)k;
 }
 
+/* Add the rule for one allowed syscall. Threads, not processes: a
+ * declared clone() is allowed only with CLONE_THREAD (pthread_create;
+ * fork and posix_spawn stay fatal), and clone3(), whose flags sit in
+ * memory a filter cannot read, fails with ENOSYS so that glibc (2.34+)
+ * falls back to clone(). Sanitizer builds keep both unrestricted: their
+ * runtimes clone a tracer process at exit. */
+static int allow(scmp_filter_ctx ctx, int nr)
+{
+#ifndef MIGSOCK_ASAN
+	if (nr == __NR_clone)
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+						CLONE_THREAD));
+	if (nr == __NR_clone3)
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+#endif
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
 static int load_seccomp(bool log_only, struct ms_error *e)
 {
 	int nrs[1024];
@@ -124,7 +145,7 @@ static int load_seccomp(bool log_only, struct ms_error *e)
 	if (!ctx)
 		return ms_fail(e, MS_EXIT_SANDBOX, "cannot create the seccomp filter (libseccomp)");
 	for (int i = 0; i < n; i++) {
-		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nrs[i], 0);
+		int r = allow(ctx, nrs[i]);
 		if (r < 0) {
 			seccomp_release(ctx);
 			errno = -r;

@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "options.h"
+#include "uri.h"
 #include "util.h"
 
 enum {
@@ -25,6 +28,17 @@ enum {
 	/* recovery and hangs */
 	OPT_POSTCOPY_RESUME, OPT_RECOVER, OPT_RECOVER_DIR, OPT_ABORT_POSTCOPY,
 	OPT_CONNECT_TIMEOUT,
+};
+
+/* The rest of virsh 9.0's migrate options, and ours. */
+enum {
+	OPT_GRAPHICSURI = 400, OPT_XML, OPT_PERSISTENT_XML, OPT_COMP_METHODS,
+	OPT_COMP_MT_LEVEL, OPT_COMP_MT_THREADS, OPT_COMP_MT_DTHREADS,
+	OPT_COMP_XBZRLE_CACHE, OPT_AUTO_CONVERGE_INITIAL,
+	OPT_AUTO_CONVERGE_INCREMENT, OPT_POSTCOPY_BANDWIDTH, OPT_SYNC_WRITES,
+	OPT_VERSION,
+	/* refused: see refused_opts[] */
+	OPT_ZEROCOPY, OPT_LISTEN_ADDRESS, OPT_DISKS_PORT, OPT_RDMA_PIN_ALL,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +76,23 @@ static const struct option long_opts[] = {
 	{ "compressed", no_argument, NULL, OPT_COMPRESSED },
 	{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 	{ "change-protection", no_argument, NULL, OPT_CHANGE_PROTECTION },
+	{ "graphicsuri", required_argument, NULL, OPT_GRAPHICSURI },
+	{ "xml", required_argument, NULL, OPT_XML },
+	{ "persistent-xml", required_argument, NULL, OPT_PERSISTENT_XML },
+	{ "comp-methods", required_argument, NULL, OPT_COMP_METHODS },
+	{ "comp-mt-level", required_argument, NULL, OPT_COMP_MT_LEVEL },
+	{ "comp-mt-threads", required_argument, NULL, OPT_COMP_MT_THREADS },
+	{ "comp-mt-dthreads", required_argument, NULL, OPT_COMP_MT_DTHREADS },
+	{ "comp-xbzrle-cache", required_argument, NULL, OPT_COMP_XBZRLE_CACHE },
+	{ "auto-converge-initial", required_argument, NULL, OPT_AUTO_CONVERGE_INITIAL },
+	{ "auto-converge-increment", required_argument, NULL, OPT_AUTO_CONVERGE_INCREMENT },
+	{ "postcopy-bandwidth", required_argument, NULL, OPT_POSTCOPY_BANDWIDTH },
+	{ "copy-storage-synchronous-writes", no_argument, NULL, OPT_SYNC_WRITES },
+	{ "zerocopy", no_argument, NULL, OPT_ZEROCOPY },
+	{ "listen-address", required_argument, NULL, OPT_LISTEN_ADDRESS },
+	{ "disks-port", required_argument, NULL, OPT_DISKS_PORT },
+	{ "rdma-pin-all", no_argument, NULL, OPT_RDMA_PIN_ALL },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
@@ -79,28 +110,50 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* virsh options that cannot apply over UNIX sockets: refused when met. */
+static const struct {
+	int opt;
+	const char *why;
+} refused_opts[] = {
+	{ OPT_ZEROCOPY, "--zerocopy cannot work over UNIX sockets: QEMU's "
+	  "zero-copy send needs SO_ZEROCOPY, which the kernel offers on TCP "
+	  "and UDP sockets only: drop --zerocopy" },
+	{ OPT_LISTEN_ADDRESS, "--listen-address names the TCP address the "
+	  "destination QEMU listens on; over UNIX sockets it listens on the "
+	  "--migrateuri path: drop --listen-address" },
+	{ OPT_DISKS_PORT, "--disks-port names the TCP port of the "
+	  "destination's NBD server; over UNIX sockets the disks go through "
+	  "--disks-uri unix:///PATH (or --dir): drop --disks-port" },
+	{ OPT_RDMA_PIN_ALL, "--rdma-pin-all pins memory for RDMA migration "
+	  "(rdma:// URIs), which UNIX sockets do not carry: drop --rdma-pin-all" },
+};
+
 void mig_opts_init(struct mig_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->comp_mt_level = o->comp_mt_threads = o->comp_mt_dthreads = -1;
+	o->auto_converge_initial = o->auto_converge_increment = -1;
 	o->keepalive_interval = 5; /* virsh's defaults */
 	o->keepalive_count = 6;
 	o->connect_timeout = 30;
 }
 
-static int parse_int(const char *opt, const char *s, int min, int max,
-		     int *out, struct ms_error *e)
+void mig_opts_free(struct mig_opts *o)
 {
-	char *end;
-	long v;
+	free(o->dest_xml);
+	free(o->persist_xml);
+	o->dest_xml = o->persist_xml = NULL;
+}
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return ms_fail(e, MS_EXIT_USAGE,
-			       "--%s '%s' is not a number from %d to %d", opt,
-			       s, min, max);
-	*out = (int)v;
-	return 0;
+/* An int option within its range: the shared line ("--timeout 12x:
+ * expected seconds from 1 to 2147483647"). */
+static int parse_int(const char *opt, const char *s, int min, int max,
+		     const char *unit, int *out, struct ms_error *e)
+{
+	char name[40];
+
+	snprintf(name, sizeof(name), "--%s", opt);
+	return cli_opt_int(name, s, min, max, unit, out, e);
 }
 
 static void set_timeout_action(struct mig_opts *o, enum mig_timeout_action a)
@@ -135,6 +188,8 @@ static bool *flag_field(struct mig_opts *o, int c)
 	case OPT_VERBOSE: return &o->verbose;
 	case OPT_JSON: return &o->json;
 	case OPT_NO_PROGRESS: return &o->no_progress;
+	case OPT_SYNC_WRITES: return &o->sync_writes;
+	case OPT_VERSION: return &o->version;
 	case OPT_POSTCOPY_RESUME: return &o->postcopy_resume;
 	case OPT_ABORT_POSTCOPY: return &o->abort_postcopy;
 	default: return NULL;
@@ -156,7 +211,58 @@ static const char **string_field(struct mig_opts *o, int c)
 	case OPT_TLS_DESTINATION: return &o->tls_destination;
 	case OPT_DIR: return &o->dir;
 	case OPT_LAYOUT: return &o->layout;
+	case OPT_GRAPHICSURI: return &o->graphicsuri;
+	case OPT_XML: return &o->xml_file;
+	case OPT_PERSISTENT_XML: return &o->persistent_xml_file;
+	case OPT_COMP_METHODS: return &o->comp_methods;
 	case OPT_RECOVER_DIR: return &o->recover_dir;
+	default: return NULL;
+	}
+}
+
+/* Numbers with a range (QEMU's, where it has one): option -> field. */
+static int *int_field(struct mig_opts *o, int c, int *min, int *max,
+		      const char **unit)
+{
+	*min = 1;
+	*max = 255;
+	*unit = "a number";
+	switch (c) {
+	case OPT_PARALLEL_CONNECTIONS: /* QEMU's multifd-channels range */
+		return &o->parallel_connections;
+	case OPT_COMP_MT_LEVEL:
+		*min = 0;
+		*max = 9;
+		return &o->comp_mt_level;
+	case OPT_COMP_MT_THREADS: return &o->comp_mt_threads;
+	case OPT_COMP_MT_DTHREADS: return &o->comp_mt_dthreads;
+	case OPT_AUTO_CONVERGE_INITIAL:
+		*max = 99;
+		return &o->auto_converge_initial;
+	case OPT_AUTO_CONVERGE_INCREMENT:
+		*max = 99;
+		return &o->auto_converge_increment;
+	case OPT_TIMEOUT:
+		*max = INT_MAX;
+		*unit = "seconds";
+		return &o->timeout;
+	/* recovery and hangs */
+	case OPT_RECOVER:
+		*max = 86400;
+		*unit = "seconds";
+		return &o->recover;
+	case 'k':
+		*min = 0;
+		*max = 3600;
+		*unit = "seconds";
+		return &o->keepalive_interval;
+	case 'K':
+		*max = 1000;
+		return &o->keepalive_count;
+	case OPT_CONNECT_TIMEOUT:
+		*max = 3600;
+		*unit = "seconds";
+		return &o->connect_timeout;
 	default: return NULL;
 	}
 }
@@ -174,7 +280,14 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 {
 	bool *flag = flag_field(o, c);
 	const char **str = string_field(o, c);
+	const char *unit;
+	int min, max, *num = int_field(o, c, &min, &max, &unit);
 
+	for (size_t i = 0; i < ARRAY_SIZE(refused_opts); i++)
+		if (refused_opts[i].opt == c)
+			return ms_fail(e, MS_EXIT_USAGE, "%s", refused_opts[i].why);
+	if (num)
+		return parse_int(opt_name(c), arg, min, max, unit, num, e);
 	if (flag) {
 		*flag = true;
 		return 0;
@@ -188,16 +301,21 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 		return 0;
 	}
 	switch (c) {
-	case OPT_PARALLEL_CONNECTIONS:
-		/* QEMU's multifd-channels range. */
-		return parse_int("parallel-connections", arg, 1, 255,
-				 &o->parallel_connections, e);
-	case OPT_TIMEOUT:
-		return parse_int("timeout", arg, 1, INT_MAX, &o->timeout, e);
-	case OPT_BANDWIDTH: {
+	case OPT_BANDWIDTH:
+	case OPT_POSTCOPY_BANDWIDTH: {
 		int mib = 0;
-		int r = parse_int("bandwidth", arg, 1, INT_MAX, &mib, e);
-		o->bandwidth = (unsigned long)mib;
+		int r = parse_int(opt_name(c), arg, 1, INT_MAX,
+				  "a bandwidth in MiB/s", &mib, e);
+		*(c == OPT_BANDWIDTH ? &o->bandwidth : &o->postcopy_bandwidth) =
+			(unsigned long)mib;
+		return r;
+	}
+	case OPT_COMP_XBZRLE_CACHE: {
+		/* virsh's plain byte count, or with a K/M/G/T suffix. */
+		uint64_t bytes = 0;
+		int r = cli_opt_size("--comp-xbzrle-cache", arg, 1, UINT64_MAX,
+				     &bytes, e);
+		o->comp_xbzrle_cache = bytes;
 		return r;
 	}
 	case OPT_TIMEOUT_SUSPEND:
@@ -212,18 +330,6 @@ static int parse_one(struct mig_opts *o, int c, const char *arg,
 	case 'h':
 		o->help = true;
 		return 0;
-	/* recovery and hangs */
-	case OPT_RECOVER:
-		return parse_int("recover", arg, 1, 86400, &o->recover, e);
-	case 'k':
-		return parse_int("keepalive-interval", arg, 0, 3600,
-				 &o->keepalive_interval, e);
-	case 'K':
-		return parse_int("keepalive-count", arg, 1, 1000,
-				 &o->keepalive_count, e);
-	case OPT_CONNECT_TIMEOUT:
-		return parse_int("connect-timeout", arg, 1, 3600,
-				 &o->connect_timeout, e);
 	default:
 		return ms_fail(e, MS_EXIT_USAGE,
 			       "unknown or incomplete option: see --help");
@@ -241,9 +347,7 @@ static int parse_positional(struct mig_opts *o, int argc, char **argv,
 		while (next < ARRAY_SIZE(slots) && *slots[next])
 			next++;
 		if (next == ARRAY_SIZE(slots))
-			return ms_fail(e, MS_EXIT_USAGE,
-				       "unexpected argument '%s': see --help",
-				       argv[i]);
+			return cli_unexpected_argument(argv[i], e);
 		*slots[next++] = argv[i];
 	}
 	return 0;
@@ -257,16 +361,78 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 	optind = 0; /* full re-initialisation: the unit tests parse often */
 	opterr = 0; /* we print our own one-line error */
 	while ((c = getopt_long(argc, argv, "c:hk:K:", long_opts, NULL)) != -1) {
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-			return ms_fail(e, MS_EXIT_USAGE,
-				       "unknown option or missing argument "
-				       "'%s': see --help", bad ? bad : "?");
-		}
+		if (c == '?' || c == ':')
+			return cli_bad_option(argv, e);
 		if (parse_one(o, c, optarg, e) < 0)
 			return -1;
 	}
 	return parse_positional(o, argc, argv, e);
+}
+
+void mig_opts_env(struct mig_opts *o)
+{
+	static const char *const vars[] = { "VIRSH_DEFAULT_CONNECT_URI",
+					    "LIBVIRT_DEFAULT_URI" };
+
+	if (o->connect) {
+		o->connect_from = "-c";
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v) {
+			o->connect = v;
+			o->connect_from = vars[i];
+			return;
+		}
+	}
+}
+
+/* virsh reads at most 10 MiB of XML (VSH_MAX_XML_FILE). */
+#define XML_MAX (10 * 1024 * 1024)
+
+static int load_xml(const char *opt, const char *path, char **out,
+		    struct ms_error *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	FILE *f;
+	size_t n;
+
+	if (!path)
+		return 0;
+	if (!(f = fopen(path, "re")))
+		return ms_fail_errno(e, MS_EXIT_USAGE, "cannot read %s %s", opt,
+				     path);
+	buf = malloc(XML_MAX + 1);
+	n = buf ? fread(buf, 1, XML_MAX + 1, f) : 0;
+	bool bad = buf && ferror(f);
+	fclose(f);
+	if (!buf)
+		return ms_fail(e, MS_EXIT_SYS, "out of memory reading %s", path);
+	if (bad)
+		return ms_fail(e, MS_EXIT_USAGE, "cannot read %s %s: read "
+			       "error", opt, path);
+	if (n > XML_MAX)
+		return ms_fail(e, MS_EXIT_USAGE, "%s %s is larger than 10 MiB: "
+			       "give a domain definition", opt, path);
+	buf[n] = '\0';
+	if (!strstr(buf, "<domain"))
+		return ms_fail(e, MS_EXIT_USAGE, "%s %s holds no <domain> "
+			       "definition: start from virsh dumpxml "
+			       "--migratable%s and edit it", opt, path,
+			       strcmp(opt, "--xml") ? " --inactive" : "");
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+int mig_opts_load(struct mig_opts *o, struct ms_error *e)
+{
+	if (load_xml("--xml", o->xml_file, &o->dest_xml, e) < 0 ||
+	    load_xml("--persistent-xml", o->persistent_xml_file,
+		     &o->persist_xml, e) < 0)
+		return -1;
+	return 0;
 }
 
 static int build_uri(char *buf, size_t len, const char *what,
@@ -299,6 +465,16 @@ static int channel_name(const struct layout *l, const char *channel,
 bool mig_copies_storage(const struct mig_opts *o)
 {
 	return o->copy_all || o->copy_inc;
+}
+
+bool mig_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += !!*p)
+		if (!strncmp(p, item, n) && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
 }
 
 int mig_opts_resolve(struct mig_opts *o, const struct layout *l,
@@ -340,90 +516,9 @@ int mig_opts_resolve(struct mig_opts *o, const struct layout *l,
 	return 0;
 }
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return s && strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Copy @n bytes of @s into @buf, decoding %XX. */
-static bool copy_decoded(const char *s, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-			i += 2;
-		}
-		if (o + 1 >= len)
-			return false;
-		buf[o++] = c;
-	}
-	buf[o] = '\0';
-	return o > 0;
-}
-
-bool mig_uri_unix_path(const char *uri, char *buf, size_t len)
-{
-	const char *p, *end;
-
-	if (!uri)
-		return false;
-	if (starts_with(uri, "unix://"))
-		p = uri + strlen("unix://");
-	else if (starts_with(uri, "unix:"))
-		p = uri + strlen("unix:");
-	else
-		p = NULL;
-	if (p)
-		return *p == '/' && copy_decoded(p, strlen(p), buf, len);
-
-	p = strchr(uri, '?');
-	while (p) {
-		p++;
-		if (starts_with(p, "socket=")) {
-			p += strlen("socket=");
-			end = p + strcspn(p, "&");
-			return copy_decoded(p, (size_t)(end - p), buf, len);
-		}
-		p = strchr(p, '&');
-	}
-	return false;
-}
-
-bool mig_uri_is_unix_daemon(const char *uri)
-{
-	const char *colon = uri ? strchr(uri, ':') : NULL;
-
-	if (!colon)
-		return false;
-	/* "driver+unix://" or a local "driver:///" URI. */
-	return memmem(uri, (size_t)(colon - uri), "+unix", 5) != NULL ||
-	       strncmp(colon, ":///", 4) == 0;
-}
-
 static int refuse(struct ms_error *e, const char *msg)
 {
 	return ms_fail(e, MS_EXIT_USAGE, "%s", msg);
-}
-
-static bool is_unix_uri(const char *uri)
-{
-	return starts_with(uri, "unix:");
 }
 
 /* migsock moves the data streams over UNIX sockets only, and the path a
@@ -434,7 +529,7 @@ static int check_unix_uri(const char *opt, const char *uri, struct ms_error *e)
 
 	if (!uri)
 		return 0;
-	if (!is_unix_uri(uri))
+	if (!mig_uri_is_unix(uri))
 		return ms_fail(e, MS_EXIT_USAGE,
 			       "%s '%s' is not a UNIX socket: write "
 			       "unix:///absolute/path", opt, uri);
@@ -457,7 +552,8 @@ static int check_basics(const struct mig_opts *o, struct ms_error *e)
 		return refuse(e, "no domain given: name it with --domain NAME");
 	if (!o->connect)
 		return refuse(e, "no source daemon given: give -c URI (e.g. "
-			      "qemu+unix:///system?socket=/path/libvirt-sock)");
+			      "qemu+unix:///system?socket=/path/libvirt-sock) "
+			      "or set LIBVIRT_DEFAULT_URI");
 	if (!o->desturi)
 		return refuse(e, "no destination given: give --desturi URI or "
 			      "--dir DIR (the shared socket directory)");
@@ -508,7 +604,7 @@ static int check_storage(const struct mig_opts *o, struct ms_error *e)
 				      "--copy-storage-inc");
 		return 0;
 	}
-	if (!o->tunnelled && is_unix_uri(o->migrateuri) && !o->disks_uri)
+	if (!o->tunnelled && mig_uri_is_unix(o->migrateuri) && !o->disks_uri)
 		return refuse(e, "copying storage next to a UNIX --migrateuri "
 			      "needs --disks-uri unix:///PATH (or --dir DIR): "
 			      "libvirt would send the disks over TCP");
@@ -571,11 +667,11 @@ static int check_tls(const struct mig_opts *o, struct ms_error *e)
 			return refuse(e, "--tls-destination needs --tls");
 		return 0;
 	}
-	if (is_unix_uri(o->migrateuri) && !o->tls_destination)
+	if (mig_uri_is_unix(o->migrateuri) && !o->tls_destination)
 		return refuse(e, "--tls over a UNIX --migrateuri has no hostname "
 			      "to check the certificate against: add "
 			      "--tls-destination HOSTNAME");
-	if (mig_copies_storage(o) && is_unix_uri(o->disks_uri))
+	if (mig_copies_storage(o) && mig_uri_is_unix(o->disks_uri))
 		return refuse(e, "NBD migration with TLS is not supported over "
 			      "UNIX sockets (libvirt): drop --tls or "
 			      "--copy-storage-*");
@@ -592,6 +688,50 @@ static int check_unix_streams(const struct mig_opts *o, struct ms_error *e)
 		return refuse(e, "with a UNIX --desturi libvirt cannot choose "
 			      "where QEMU sends the migration stream: give "
 			      "--migrateuri unix:///PATH or --dir DIR");
+	return 0;
+}
+
+/* A list option must not hold empty items ("mt,", ",xbzrle"). */
+static int check_list(const char *opt, const char *list, struct ms_error *e)
+{
+	size_t n = list ? strlen(list) : 1;
+
+	if (list && (list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")))
+		return ms_fail(e, MS_EXIT_USAGE, "%s '%s' has an empty item: "
+			       "write NAME,NAME", opt, list);
+	return 0;
+}
+
+/* Tuning that libvirt refuses without what it tunes ("Turn ... on to
+ * tune it"), or that does nothing without it. */
+static int check_tuning(const struct mig_opts *o, struct ms_error *e)
+{
+	if (check_list("--comp-methods", o->comp_methods, e) < 0 ||
+	    check_list("--migrate-disks", o->migrate_disks, e) < 0)
+		return -1;
+	if ((o->comp_mt_level >= 0 || o->comp_mt_threads >= 0 ||
+	     o->comp_mt_dthreads >= 0) && !mig_list_has(o->comp_methods, "mt"))
+		return refuse(e, "--comp-mt-level, --comp-mt-threads and "
+			      "--comp-mt-dthreads tune the mt compression "
+			      "method: add --comp-methods mt");
+	if (o->comp_xbzrle_cache && !mig_list_has(o->comp_methods, "xbzrle"))
+		return refuse(e, "--comp-xbzrle-cache tunes the xbzrle "
+			      "compression method: add --comp-methods xbzrle");
+	if ((o->auto_converge_initial >= 0 ||
+	     o->auto_converge_increment >= 0) && !o->auto_converge)
+		return refuse(e, "--auto-converge-initial and "
+			      "--auto-converge-increment tune --auto-converge: "
+			      "add it");
+	if (o->postcopy_bandwidth && !o->postcopy)
+		return refuse(e, "--postcopy-bandwidth limits the post-copy "
+			      "phase: add --postcopy");
+	if (o->sync_writes && !mig_copies_storage(o))
+		return refuse(e, "--copy-storage-synchronous-writes acts on a "
+			      "storage copy: add --copy-storage-all or "
+			      "--copy-storage-inc");
+	if (o->persistent_xml_file && !o->persistent)
+		return refuse(e, "--persistent-xml is the definition the "
+			      "destination keeps: add --persistent");
 	return 0;
 }
 
@@ -640,7 +780,7 @@ int mig_opts_check(const struct mig_opts *o, struct ms_error *e)
 	if (check_basics(o, e) < 0 || check_offline(o, e) < 0 ||
 	    check_tunnelled(o, e) < 0 || check_storage(o, e) < 0 ||
 	    check_copy_modes(o, e) < 0 || check_tls(o, e) < 0 ||
-	    check_unix_streams(o, e) < 0)
+	    check_unix_streams(o, e) < 0 || check_tuning(o, e) < 0)
 		return -1;
 	return 0;
 }

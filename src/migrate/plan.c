@@ -35,6 +35,8 @@ static const struct {
 	{ VIR_MIGRATE_POSTCOPY, "--postcopy" },
 	{ VIR_MIGRATE_TLS, "--tls" },
 	{ VIR_MIGRATE_PARALLEL, "--parallel" },
+	{ VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES,
+	  "--copy-storage-synchronous-writes" },
 };
 
 unsigned long mig_plan_flags(const struct mig_opts *o)
@@ -60,6 +62,7 @@ unsigned long mig_plan_flags(const struct mig_opts *o)
 		{ o->postcopy, VIR_MIGRATE_POSTCOPY },
 		{ o->tls, VIR_MIGRATE_TLS },
 		{ o->parallel, VIR_MIGRATE_PARALLEL },
+		{ o->sync_writes, VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES },
 	};
 	unsigned long flags = 0;
 
@@ -95,66 +98,115 @@ const char *mig_plan_mode(const struct mig_opts *o, char *buf, size_t len)
 	return buf;
 }
 
+
+static int no_memory(struct ms_error *e, const char *field)
+{
+	return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter %s: "
+		       "out of memory", field);
+}
+
 static int add_string(virTypedParameterPtr *p, int *n, int *max,
 		      const char *field, const char *value, struct ms_error *e)
 {
 	if (virTypedParamsAddString(p, n, max, field, value) < 0)
-		return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter "
-			       "%s: out of memory", field);
+		return no_memory(e, field);
 	return 0;
 }
 
-/* --migrate-disks vda,vdb: one migrate_disks entry per target. */
-static int add_disks(virTypedParameterPtr *p, int *n, int *max,
-		     const char *list, struct ms_error *e)
+/* A comma list (--migrate-disks vda,vdb; --comp-methods mt,xbzrle): one
+ * entry of @field per item, as virsh sends them. */
+static int add_list(virTypedParameterPtr *p, int *n, int *max,
+		    const char *opt, const char *field, const char *list,
+		    struct ms_error *e)
 {
 	char buf[1024];
 	char *save = NULL;
 
 	if (strlen(list) >= sizeof(buf))
-		return ms_fail(e, MS_EXIT_USAGE, "--migrate-disks is longer "
-			       "than %zu bytes: list fewer disks",
-			       sizeof(buf) - 1);
+		return ms_fail(e, MS_EXIT_USAGE, "%s is longer than %zu "
+			       "bytes: list fewer items", opt, sizeof(buf) - 1);
 	strcpy(buf, list);
 	for (char *tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save))
-		if (virTypedParamsAddStringList(p, n, max,
-				VIR_MIGRATE_PARAM_MIGRATE_DISKS,
+		if (virTypedParamsAddStringList(p, n, max, field,
 				(const char *[]){ tok, NULL }) < 0)
-			return ms_fail(e, MS_EXIT_SYS, "cannot add migration "
-				       "parameter migrate_disks: out of memory");
+			return no_memory(e, field);
+	return 0;
+}
+
+/* The string parameters, given or not. */
+static int add_strings(const struct mig_opts *o, virTypedParameterPtr *p,
+		       int *n, int *max, struct ms_error *e)
+{
+	const struct {
+		const char *field, *value;
+	} map[] = {
+		{ VIR_MIGRATE_PARAM_URI, o->migrateuri },
+		{ VIR_MIGRATE_PARAM_DISKS_URI, o->disks_uri },
+		{ VIR_MIGRATE_PARAM_DEST_NAME, o->dname },
+		{ VIR_MIGRATE_PARAM_TLS_DESTINATION, o->tls_destination },
+		{ VIR_MIGRATE_PARAM_GRAPHICS_URI, o->graphicsuri },
+		{ VIR_MIGRATE_PARAM_DEST_XML, o->dest_xml },
+		{ VIR_MIGRATE_PARAM_PERSIST_XML, o->persist_xml },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (map[i].value &&
+		    add_string(p, n, max, map[i].field, map[i].value, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* The numbers, when given (ints: -1 or 0 means not given, see options.h). */
+static int add_numbers(const struct mig_opts *o, virTypedParameterPtr *p,
+		       int *n, int *max, struct ms_error *e)
+{
+	const struct {
+		const char *field;
+		int value, unset;
+	} ints[] = {
+		{ VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, o->parallel_connections, 0 },
+		{ VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, o->comp_mt_level, -1 },
+		{ VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, o->comp_mt_threads, -1 },
+		{ VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, o->comp_mt_dthreads, -1 },
+		{ VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, o->auto_converge_initial, -1 },
+		{ VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, o->auto_converge_increment, -1 },
+	};
+	const struct {
+		const char *field;
+		unsigned long long value; /* 0: not given */
+	} ulls[] = {
+		{ VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth },
+		{ VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, o->postcopy_bandwidth },
+		{ VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, o->comp_xbzrle_cache },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
+		if (ints[i].value != ints[i].unset &&
+		    virTypedParamsAddInt(p, n, max, ints[i].field,
+					 ints[i].value) < 0)
+			return no_memory(e, ints[i].field);
+	for (size_t i = 0; i < ARRAY_SIZE(ulls); i++)
+		if (ulls[i].value &&
+		    virTypedParamsAddULLong(p, n, max, ulls[i].field,
+					    ulls[i].value) < 0)
+			return no_memory(e, ulls[i].field);
 	return 0;
 }
 
 static int fill_params(const struct mig_opts *o, virTypedParameterPtr *p,
 		       int *n, int *max, struct ms_error *e)
 {
-	if (o->migrateuri &&
-	    add_string(p, n, max, VIR_MIGRATE_PARAM_URI, o->migrateuri, e) < 0)
+	if (add_strings(o, p, n, max, e) < 0 || add_numbers(o, p, n, max, e) < 0)
 		return -1;
-	if (o->disks_uri && add_string(p, n, max, VIR_MIGRATE_PARAM_DISKS_URI,
-				       o->disks_uri, e) < 0)
+	if (o->migrate_disks &&
+	    add_list(p, n, max, "--migrate-disks",
+		     VIR_MIGRATE_PARAM_MIGRATE_DISKS, o->migrate_disks, e) < 0)
 		return -1;
-	if (o->dname && add_string(p, n, max, VIR_MIGRATE_PARAM_DEST_NAME,
-				   o->dname, e) < 0)
+	if (o->comp_methods &&
+	    add_list(p, n, max, "--comp-methods", VIR_MIGRATE_PARAM_COMPRESSION,
+		     o->comp_methods, e) < 0)
 		return -1;
-	if (o->tls_destination &&
-	    add_string(p, n, max, VIR_MIGRATE_PARAM_TLS_DESTINATION,
-		       o->tls_destination, e) < 0)
-		return -1;
-	if (o->migrate_disks && add_disks(p, n, max, o->migrate_disks, e) < 0)
-		return -1;
-	if (o->bandwidth &&
-	    virTypedParamsAddULLong(p, n, max, VIR_MIGRATE_PARAM_BANDWIDTH,
-				    o->bandwidth) < 0)
-		return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter "
-			       "bandwidth: out of memory");
-	if (o->parallel_connections &&
-	    virTypedParamsAddInt(p, n, max,
-				 VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
-				 o->parallel_connections) < 0)
-		return ms_fail(e, MS_EXIT_SYS, "cannot add migration parameter "
-			       "parallel.connections: out of memory");
 	return 0;
 }
 

@@ -25,9 +25,12 @@ unsigned long mig_plan_flags(const struct mig_opts *o);
  * "p2p-tunnelled", "p2p-offline", ... */
 const char *mig_plan_mode(const struct mig_opts *o, char *buf, size_t len);
 
-/* The typed parameters for virDomainMigrate3/ToURI3 (migrate_uri,
- * disks_uri, migrate_disks (one entry per disk), parallel.connections,
- * destination_name, tls.destination). Free with virTypedParamsFree. */
+/* The typed parameters for virDomainMigrate3/ToURI3, as virsh 9.0 sends
+ * them: migrate_uri, disks_uri, destination_name, tls.destination,
+ * graphics_uri, destination_xml, persistent_xml (the files' contents),
+ * parallel.connections, compression.mt.*, auto_converge.*, bandwidth,
+ * bandwidth.postcopy, compression.xbzrle.cache, and one migrate_disks or
+ * compression entry per list item. Free with virTypedParamsFree. */
 int mig_plan_params(const struct mig_opts *o, virTypedParameterPtr *params,
 		    int *nparams, struct ms_error *e);
 

@@ -17,31 +17,12 @@
 #include "preflight.h"
 #include "recover.h"
 #include "sockpath.h"
+#include "uri.h"
 #include "util.h"
 #include "watchdog.h"
 #include "xmlscan.h"
 
 #define PF MS_EXIT_PREFLIGHT
-
-const char *mig_virt_error(void)
-{
-	const char *m = virGetLastErrorMessage();
-
-	return m && *m ? m : "unknown error";
-}
-
-bool mig_daemon_socket(const char *uri, char *buf, size_t len)
-{
-	if (mig_uri_unix_path(uri, buf, len))
-		return true;
-	if (!mig_uri_is_unix_daemon(uri))
-		return false;
-	/* libvirt's default for a system URI without ?socket=. */
-	if (!strstr(uri, "/system"))
-		return false;
-	snprintf(buf, len, "/run/libvirt/libvirt-sock");
-	return true;
-}
 
 static bool is_libvirt_daemon(pid_t pid)
 {
@@ -237,8 +218,9 @@ static int open_src(struct mig_ctx *c, struct ms_error *e)
 	c->src.conn = virConnectOpen(c->src.uri);
 	if (!c->src.conn)
 		return ms_fail(e, PF, "cannot reach the source daemon at %s "
-			       "(%s): start it or fix -c", c->src.uri,
-			       mig_virt_error());
+			       "(%s): start it or fix %s", c->src.uri,
+			       mig_virt_error(), c->o->connect_from ?
+			       c->o->connect_from : "-c");
 	find_root(&c->src);
 	if (host_uuid(&c->src, "source", e) < 0)
 		return -1;
@@ -326,33 +308,34 @@ static int check_domain(struct mig_ctx *c, struct ms_error *e)
 	int state = 0, reason = 0;
 
 	stage("source", c->src.uri);
-	c->dom = virDomainLookupByName(c->src.conn, o->domain);
+	c->dom = mig_lookup_domain(c->src.conn, o->domain);
 	if (!c->dom)
 		return ms_fail(e, PF, "no domain %s on the source: check the "
 			       "name with virsh -c %s list --all", o->domain,
 			       c->src.uri);
-	c->dst_name = o->dname ? o->dname : o->domain;
+	c->name = virDomainGetName(c->dom);
+	c->dst_name = o->dname ? o->dname : c->name;
 	if (virDomainGetState(c->dom, &state, &reason, 0) < 0)
 		return ms_fail(e, PF, "cannot read the state of %s (%s)",
-			       o->domain, mig_virt_error());
+			       c->name, mig_virt_error());
 	c->src_persistent = virDomainIsPersistent(c->dom) == 1;
 	c->src_active = virDomainIsActive(c->dom) == 1;
 	c->src_paused = state == VIR_DOMAIN_PAUSED;
 	if (o->offline && !c->src_persistent)
 		return ms_fail(e, PF, "%s is transient and --offline moves a "
 			       "persistent definition: define it on the "
-			       "source first, or migrate it live", o->domain);
+			       "source first, or migrate it live", c->name);
 	if (!o->offline && !c->src_active)
 		return ms_fail(e, PF, "%s is not running on the source: start "
 			       "it, or move its definition with --offline "
-			       "--persistent", o->domain);
+			       "--persistent", c->name);
 	if (mig_recover_check_src(o, state, reason, e) < 0)
 		return -1;
 	if (!o->offline && state != VIR_DOMAIN_RUNNING &&
 	    state != VIR_DOMAIN_PAUSED)
 		return ms_fail(e, PF, "%s is in state %d on the source, not "
 			       "running or paused: resume or restart it",
-			       o->domain, state);
+			       c->name, state);
 	return 0;
 }
 
@@ -478,9 +461,14 @@ static int check_storage(struct mig_ctx *c, struct ms_error *e)
 
 	if (!mig_copies_storage(c->o) || !c->dst.conn)
 		return 0;
-	if (!(xml = virDomainGetXMLDesc(c->dom, 0)))
+	/* With --xml the destination opens the disks that file names. */
+	if (c->o->dest_xml)
+		xml = strdup(c->o->dest_xml);
+	else
+		xml = virDomainGetXMLDesc(c->dom, 0);
+	if (!xml)
 		return ms_fail(e, PF, "cannot read the definition of %s (%s)",
-			       c->o->domain, mig_virt_error());
+			       c->name, mig_virt_error());
 	n = mig_xml_disks(xml, disks, ARRAY_SIZE(disks));
 	free(xml);
 	for (size_t i = 0; i < n; i++) {
@@ -493,7 +481,7 @@ static int check_storage(struct mig_ctx *c, struct ms_error *e)
 	if (!copied)
 		return ms_fail(e, PF, "%s has no disk to copy%s%s: drop "
 			       "--copy-storage-*, or fix --migrate-disks",
-			       c->o->domain, c->o->migrate_disks ? " among " : "",
+			       c->name, c->o->migrate_disks ? " among " : "",
 			       c->o->migrate_disks ? c->o->migrate_disks : "");
 	return 0;
 }
@@ -548,16 +536,4 @@ int mig_preflight(struct mig_ctx *c, const struct mig_opts *o,
 	    check_dst_domain(c, e) < 0 || check_storage(c, e) < 0)
 		return -1;
 	return 0;
-}
-
-void mig_ctx_close(struct mig_ctx *c)
-{
-	if (c->dom)
-		virDomainFree(c->dom);
-	if (c->dst.conn)
-		virConnectClose(c->dst.conn);
-	if (c->src.conn)
-		virConnectClose(c->src.conn);
-	c->dom = NULL;
-	c->dst.conn = c->src.conn = NULL;
 }

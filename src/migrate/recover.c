@@ -18,6 +18,7 @@
 
 #include "recover.h"
 #include "sockpath.h"
+#include "uri.h"
 #include "util.h"
 #include "watchdog.h"
 

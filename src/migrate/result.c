@@ -367,8 +367,16 @@ static void print_json(const struct mig_ctx *c, const struct mig_report *r)
 
 	printf("{\"type\":\"result\",\"ok\":%s,\"exit_code\":%d,",
 	       r->exit_code ? "false" : "true", r->exit_code);
-	printf("\"domain\":\"%s\",", json_escape(c->o->domain, esc, sizeof(esc)));
-	printf("\"mode\":\"%s\",\"flags\":\"%s\",", r->mode, r->flags);
+	/* A run that failed before the migration may lack any of these. */
+	if (c->o->domain)
+		printf("\"domain\":\"%s\",",
+		       json_escape(c->o->domain, esc, sizeof(esc)));
+	else
+		printf("\"domain\":null,");
+	if (r->mode[0])
+		printf("\"mode\":\"%s\",\"flags\":\"%s\",", r->mode, r->flags);
+	else
+		printf("\"mode\":null,\"flags\":null,");
 	printf("\"error\":");
 	if (r->exit_code)
 		printf("\"%s\",", json_escape(r->message, esc, sizeof(esc)));

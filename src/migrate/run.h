@@ -13,44 +13,7 @@
 
 #include <stdbool.h>
 
-#include "preflight.h"
-#include "progress.h"
-
-/* What --recover did (recover.c); all zero without a post-copy failure. */
-struct mig_recovery {
-	bool postcopy_failed;   /* the migration failed in post-copy: the
-	                         * source is paused (post-copy failed) */
-	bool dst_lost;          /* ... and the destination has no guest */
-	int attempts;           /* resume calls made by --recover */
-	bool recovered;         /* a resume completed the migration */
-	bool completed_by_qemu; /* ... or QEMU finished it without one (only
-	                         * the daemons' connection had broken) */
-	bool gave_up;           /* --recover's time ran out */
-	double wait_seconds;    /* failure -> the sockets accept again */
-	double back_seconds;    /* sockets accept again -> completion */
-	char first_error[512];  /* libvirt's error of the post-copy failure */
-};
-
-struct mig_outcome {
-	int rc;                 /* 0: libvirt reported success */
-	char error[512];        /* libvirt's message when rc < 0 */
-	bool aborted;           /* we asked libvirt to abort */
-	int abort_signal;       /* the signal that asked, 0 for the timeout */
-	bool timeout_hit;
-	bool postcopy_started;
-	bool suspended;         /* --timeout-suspend paused the guest */
-	bool have_last;
-	struct mig_stats last;  /* last sample while running */
-	bool have_completed;
-	struct mig_stats completed; /* from the JOB_COMPLETED event */
-	double seconds;         /* wall time of the migration call */
-	bool abandoned;         /* stopped waiting for libvirt after a signal
-	                         * (the job had not ended ABORT_GRACE_S after
-	                         * the abort, or a second signal came) */
-	unsigned long extra_flags; /* VIR_MIGRATE_POSTCOPY_RESUME on a resume */
-	bool abandoned_resume;  /* --recover left a resume call behind */
-	struct mig_recovery rec;
-};
+#include "migrate.h"
 
 /* After SIGINT/SIGTERM: how long to wait for libvirt to end the job, and
  * the hard bound on the whole client (a daemon that does not answer the

@@ -62,7 +62,7 @@ bool pump_finished(bool up_done, bool down_done, bool client_gone,
 		   bool upstream_gone)
 {
 	return (up_done && down_done) || (client_gone && up_done) ||
-	       (upstream_gone && down_done);
+	       (upstream_gone && down_done) || (client_gone && upstream_gone);
 }
 
 int pump_run(struct pump *p, bool connected, unsigned rounds,
@@ -70,25 +70,21 @@ int pump_run(struct pump *p, bool connected, unsigned rounds,
 {
 	int up = 0, down = 0;
 
-	/* Toward a side that is gone nothing can move: leave that
-	 * direction alone (its bytes could reach no one). */
-	if (!p->u_gone || !connected) {
-		up = fwd_pump(&p->up, p->cfd, connected ? p->ufd : -1,
-			      &p->c_rd, &p->u_wr, rounds);
-		if (up < 0) {
-			*where = "client to upstream";
-			return up;
-		}
+	/* Both ways are pumped even toward a side that is gone: bytes for
+	 * it fail with EPIPE, so a connection that loses data ends "reset",
+	 * as it always did. */
+	up = fwd_pump(&p->up, p->cfd, connected ? p->ufd : -1, &p->c_rd,
+		      &p->u_wr, rounds);
+	if (up < 0) {
+		*where = "client to upstream";
+		return up;
 	}
 	if (!connected)
 		return up > 0 ? PUMP_MORE : PUMP_IDLE;
-	if (!p->c_gone) {
-		down = fwd_pump(&p->down, p->ufd, p->cfd, &p->u_rd, &p->c_wr,
-				rounds);
-		if (down < 0) {
-			*where = "upstream to client";
-			return down;
-		}
+	down = fwd_pump(&p->down, p->ufd, p->cfd, &p->u_rd, &p->c_wr, rounds);
+	if (down < 0) {
+		*where = "upstream to client";
+		return down;
 	}
 	if (pump_finished(fwd_done(&p->up), fwd_done(&p->down), p->c_gone,
 			  p->u_gone))

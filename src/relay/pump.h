@@ -52,7 +52,8 @@ int pump_run(struct pump *p, bool connected, unsigned rounds,
 
 /* Is a connection finished? Both directions passed EOF on; or a side is
  * gone and everything it sent has been passed on (its direction is
- * done): what the other side still sends could reach no one. Pure. */
+ * done): what the other side still sends could reach no one; or both
+ * sides are gone (what is left in flight could reach no one). Pure. */
 bool pump_finished(bool up_done, bool down_done, bool client_gone,
 		   bool upstream_gone);
 

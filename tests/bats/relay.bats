@@ -120,7 +120,9 @@ threads_of() {
 	bg "$d/up.log" "$HELPER" serve "$d/up" echo
 	wait_for_socket "$d/up"
 	start_relay --listen "$d/l" --connect "$d/up"
-	local i n=10 limit
+	local i n=10 limit base
+	# The main thread (and a sanitizer runtime's own, if any).
+	base=$(threads_of "$rpid")
 	# The limit: 4 per online CPU, at least 8, at most 64 (worker.h).
 	limit=$((4 * $(getconf _NPROCESSORS_ONLN)))
 	((limit >= 8)) || limit=8
@@ -130,7 +132,7 @@ threads_of() {
 		bg "$d/held$i" "$HELPER" client "$d/l" hold
 		wait_grep "$d/held$i" "held"
 	done
-	[ "$(threads_of "$rpid")" -eq 1 ]
+	[ "$(threads_of "$rpid")" -eq "$base" ]
 	for i in $(seq "$n"); do
 		bg "$d/stream$i" "$HELPER" client "$d/l" stream-hold 4194304
 	done
@@ -138,15 +140,39 @@ threads_of() {
 		wait_grep "$d/stream$i" "streamed 4194304" 300
 	done
 	# Streams past the limit stay in the main loop (and were echoed too).
-	[ "$(threads_of "$rpid")" -eq $((1 + limit)) ]
+	[ "$(threads_of "$rpid")" -eq $((base + limit)) ]
 	# Their connections end: the workers are joined.
 	for i in $(seq "$n"); do
 		kill "${pids[-i]}"
 	done
 	local tries=100
-	while ((tries-- > 0)) && [ "$(threads_of "$rpid")" -ne 1 ]; do
+	while ((tries-- > 0)) && [ "$(threads_of "$rpid")" -ne "$base" ]; do
 		sleep 0.1
 	done
-	[ "$(threads_of "$rpid")" -eq 1 ]
+	[ "$(threads_of "$rpid")" -eq "$base" ]
 	wait_grep "$d/relay.log" "4194304 bytes up, 4194304 bytes down"
+}
+
+@test "relay: SIGTERM lets a worker's connection finish, the drain deadline stops another" {
+	bg "$d/up.log" "$HELPER" serve "$d/up" echo
+	wait_for_socket "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --drain-timeout 3
+	local i base
+	base=$(threads_of "$rpid")
+	for i in 1 2; do
+		bg "$d/stream$i" "$HELPER" client "$d/l" stream-hold 4194304
+		wait_grep "$d/stream$i" "streamed 4194304" 300
+	done
+	[ "$(threads_of "$rpid")" -eq $((base + 2)) ]
+	kill -TERM "$rpid"
+	wait_grep "$d/relay.log" "stopping: waiting up to 3s for 2 connections"
+	# One client ends during the drain: its worker hands it back, logged
+	# with its exact counts.
+	kill "${pids[-2]}"
+	wait_grep "$d/relay.log" "4194304 bytes up, 4194304 bytes down, .*, closed$"
+	kill -0 "$rpid"
+	# The other is held past the deadline: its worker is stopped.
+	wait_exit "$rpid" 100
+	[ "$waited_status" -eq 0 ]
+	grep -q "4194304 bytes up, 4194304 bytes down, .*, drain-timeout$" "$d/relay.log"
 }

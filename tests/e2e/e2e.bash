@@ -238,7 +238,8 @@ guest_mark() {
 # the other, its RAM checksum is the one its seed gives, its counter went
 # past the last mark, and every disk reads back (through that side's QEMU)
 # with the checksum it was created with. On dst, also check each disk
-# image file on the host. Prints what failed and returns 1.
+# image file on the host, at the path dst's definition names. Prints what
+# failed and returns 1.
 guest_verify() {
 	local name=$1 side=$2 other state ram counter disks img dev
 	local RAM_SUM DISK_SUMS COUNTER
@@ -271,7 +272,9 @@ guest_verify() {
 	fi
 	if [ "$side" = dst ]; then
 		for dev in $DISK_SUMS; do
-			img=$DST_ROOT/var/lib/libvirt/images/$name-${dev%%=*}.qcow2
+			# The path the destination uses (--xml may have moved it).
+			img=$(vsh dst domblklist "$name" | awk -v t="${dev%%=*}" '$1 == t { print $2 }')
+			img=$DST_ROOT${img:-/var/lib/libvirt/images/$name-${dev%%=*}.qcow2}
 			if [ "$(image_sum "$img")" != "${dev#*=}" ]; then
 				echo "guest_verify: image $img does not hold the expected data" >&2
 				return 1

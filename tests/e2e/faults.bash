@@ -138,8 +138,13 @@ fault_relays_idle() {
 # Restart the relays this case (or the last one) killed on purpose; a
 # relay that died without being a target fails instead of being hidden.
 fault_relays_heal() {
-	local ch
 	fault_relays_check || return
+	fault_relays_restart
+}
+
+# Start every relay that is not running, stopped ones continue.
+fault_relays_restart() {
+	local ch
 	for ch in "${FAULT_CHANNELS[@]}"; do
 		kill -CONT "$(relay_pid "$ch")" 2>/dev/null || true
 		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null; then
@@ -148,12 +153,12 @@ fault_relays_heal() {
 	done
 }
 
-# After a case: no untargeted relay died; the targets list starts empty
-# for the next case.
+# After a case: no untargeted relay died (else the case fails); every
+# relay runs again and the targets list starts empty for the next case.
 fault_relays_done() {
 	local rc=0
 	fault_relays_check || rc=1
-	fault_relays_heal || rc=1
+	fault_relays_restart || rc=1
 	rm -f "$POD_STATE/log/fault-targets"
 	return "$rc"
 }
@@ -347,10 +352,10 @@ fault_restart_container() {
 
 # --- post-copy -------------------------------------------------------------------
 
-# fault_postcopy_prepare NAME: let post-copy take a while (2 MiB/s) so a
+# fault_postcopy_prepare NAME: let post-copy take a while (1 MiB/s) so a
 # fault lands in it (QEMU's post-copy bandwidth is unlimited by default).
 fault_postcopy_prepare() {
-	vsh src migrate-setspeed "$1" 2 --postcopy >/dev/null
+	vsh src migrate-setspeed "$1" 1 --postcopy >/dev/null
 }
 
 # fault_postcopy_switch NAME: once the RAM phase runs, switch the running
@@ -372,7 +377,8 @@ fault_postcopy_switch() {
 }
 
 # fault_postcopy_settle NAME: wait until the destination stopped asking for
-# pages (the source's "Postcopy requests" unchanged for 3 s, at most 60 s):
+# pages (the source's "Postcopy requests" unchanged over 8 samples, ~2 s;
+# at most 60 s):
 # the guest's working set has moved. Killed earlier, the destination's TCG
 # vCPU may be waiting for a page while holding QEMU's big lock; its monitor
 # then cannot answer and libvirt 9.0 cannot resume (it does not send
@@ -391,7 +397,7 @@ fault_postcopy_settle() {
 		req=$(awk -F: '/^Postcopy requests/ { gsub(/ /, "", $2); print $2 }' <<<"$info")
 		req=${req:-0}
 		if [ "$req" = "$last" ]; then
-			((++same >= 15)) && return 0
+			((++same >= 8)) && return 0
 		else
 			same=0
 		fi

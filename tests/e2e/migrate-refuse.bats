@@ -3,12 +3,22 @@
 # the exact line and exit code, before anything is contacted (the source
 # URI below has no daemon; a refusal that contacted it would say so).
 
+# run sets status/output/lines in the test's subshell (bats), and
+# --separate-stderr sets stderr:
+# shellcheck disable=SC2030,SC2031,SC2154
+
 load e2e
+bats_require_minimum_version 1.5.0
 
 setup() {
 	M=$MIGSOCK_BIN/migsock-migrate
 	[ -x "$M" ] || skip "no $M (make)"
 	NOWHERE="qemu+unix:///system?socket=$BATS_TEST_TMPDIR/no-daemon"
+	SOCAT_PID=
+}
+
+teardown() {
+	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null || true
 }
 
 # refused EXIT MESSAGE ARGS...: run with a valid p2p base line plus ARGS.
@@ -33,7 +43,12 @@ refused() {
 		--postcopy-after-precopy --timeout --timeout-suspend \
 		--timeout-postcopy --timeout-abort --bandwidth --tls \
 		--tls-destination --persistent --undefinesource --verbose --json \
-		--no-progress --help; do
+		--no-progress --help --xml --persistent-xml --graphicsuri \
+		--copy-storage-synchronous-writes --postcopy-bandwidth \
+		--auto-converge-initial --auto-converge-increment --comp-methods \
+		--comp-mt-level --comp-mt-threads --comp-mt-dthreads \
+		--comp-xbzrle-cache --zerocopy --listen-address --disks-port \
+		--rdma-pin-all --version; do
 		[[ $output == *"$o"* ]] || { echo "missing $o"; return 1; }
 	done
 }
@@ -41,10 +56,10 @@ refused() {
 @test "migrate-refuse: command line errors exit 2" {
 	run "$M" --bogus
 	[ "$status" -eq 2 ]
-	[ "$output" = "migsock-migrate: unknown option or missing argument '--bogus': see --help" ]
+	[ "$output" = "migsock-migrate: bad option --bogus (unknown, or missing its argument): try --help" ]
 	run "$M" -c x g --parallel-connections many
 	[ "$status" -eq 2 ]
-	[ "$output" = "migsock-migrate: --parallel-connections 'many' is not a number from 1 to 255" ]
+	[ "$output" = "migsock-migrate: --parallel-connections many: expected a number from 1 to 255" ]
 	run "$M" -c x
 	[ "$status" -eq 2 ]
 	[ "$output" = "migsock-migrate: no domain given: name it with --domain NAME" ]
@@ -113,4 +128,154 @@ refused() {
 
 @test "migrate-refuse: an unreachable source daemon is a preflight failure" {
 	refused 6 "cannot reach the source daemon at $NOWHERE (Failed to connect socket to '$BATS_TEST_TMPDIR/no-daemon': No such file or directory): start it or fix -c" --dir /d
+}
+
+@test "migrate-refuse: --version prints one version string" {
+	run "$M" --version
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^migsock-migrate\ [0-9]+\.[0-9]+(\.[0-9]+)?$ ]]
+}
+
+# virsh_migrate_options: "--name TYPE" per option of this host's
+# `virsh migrate` (TYPE: flag, string or number).
+virsh_migrate_options() {
+	virsh migrate --help | sed -n 's/^ *\[\{0,1\}\(--[a-z0-9-]*\)\]\{0,1\} *\(<\([a-z]*\)>\)\{0,1\}.*/\1 \3/p' |
+		awk '{ print $1, ($2 == "" ? "flag" : $2) }'
+}
+
+@test "migrate-refuse: every option of virsh migrate is accepted or refused with its reason, and has a row in the man page's table" {
+	command -v virsh >/dev/null || skip "needs virsh"
+	local opt type n=0 arg
+	local scd=$TOP/man/migsock-migrate.1.scd
+	while read -r opt type; do
+		n=$((n + 1))
+		grep -Eq "^\|  (-c, )?$opt\$" "$scd" || { echo "no man row for $opt"; return 1; }
+		case $type in
+		flag) arg=() ;;
+		number) arg=(1) ;;
+		*) arg=(x) ;;
+		esac
+		run "$M" -c "$NOWHERE" g --p2p --desturi 'qemu+unix:///system?socket=/d/s' \
+			--migrateuri unix:///d/q "$opt" "${arg[@]}"
+		echo "$opt: $output"
+		[[ $output != *"unknown option"* ]]
+	done < <(virsh_migrate_options)
+	echo "$n options" >&2
+	# libvirt 9.0's virsh migrate has 49 of them (with --domain and --desturi).
+	[ "$n" -ge 49 ]
+}
+
+@test "migrate-refuse: virsh options that name TCP or RDMA things are refused up front" {
+	refused 2 "--zerocopy cannot work over UNIX sockets: QEMU's zero-copy send needs SO_ZEROCOPY, which the kernel offers on TCP and UDP sockets only: drop --zerocopy" --zerocopy --parallel --migrateuri unix:///d/q
+	refused 2 "--listen-address names the TCP address the destination QEMU listens on; over UNIX sockets it listens on the --migrateuri path: drop --listen-address" --listen-address 0.0.0.0 --migrateuri unix:///d/q
+	refused 2 "--disks-port names the TCP port of the destination's NBD server; over UNIX sockets the disks go through --disks-uri unix:///PATH (or --dir): drop --disks-port" --copy-storage-all --dir /d --disks-port 49153
+	refused 2 "--rdma-pin-all pins memory for RDMA migration (rdma:// URIs), which UNIX sockets do not carry: drop --rdma-pin-all" --rdma-pin-all --migrateuri unix:///d/q
+}
+
+@test "migrate-refuse: tuning without what it tunes" {
+	refused 2 "--comp-mt-level, --comp-mt-threads and --comp-mt-dthreads tune the mt compression method: add --comp-methods mt" --comp-methods xbzrle --comp-mt-threads 2 --migrateuri unix:///d/q
+	refused 2 "--comp-xbzrle-cache tunes the xbzrle compression method: add --comp-methods xbzrle" --compressed --comp-xbzrle-cache 1048576 --migrateuri unix:///d/q
+	refused 2 "--auto-converge-initial and --auto-converge-increment tune --auto-converge: add it" --auto-converge-initial 30 --migrateuri unix:///d/q
+	refused 2 "--postcopy-bandwidth limits the post-copy phase: add --postcopy" --postcopy-bandwidth 10 --migrateuri unix:///d/q
+	refused 2 "--copy-storage-synchronous-writes acts on a storage copy: add --copy-storage-all or --copy-storage-inc" --copy-storage-synchronous-writes --migrateuri unix:///d/q
+	refused 2 "--persistent-xml is the definition the destination keeps: add --persistent" --persistent-xml /x.xml --migrateuri unix:///d/q
+	refused 2 "--comp-mt-level 10: expected a number from 0 to 9" --comp-mt-level 10
+	refused 2 "--auto-converge-increment 0: expected a number from 1 to 99" --auto-converge-increment 0
+}
+
+@test "migrate-refuse: --xml and --persistent-xml files are read before anything is contacted" {
+	refused 2 "cannot read --xml $BATS_TEST_TMPDIR/none.xml: No such file or directory" --xml "$BATS_TEST_TMPDIR/none.xml" --dir /d
+	echo '<network/>' >"$BATS_TEST_TMPDIR/net.xml"
+	refused 2 "--persistent-xml $BATS_TEST_TMPDIR/net.xml holds no <domain> definition: start from virsh dumpxml --migratable --inactive and edit it" --persistent --persistent-xml "$BATS_TEST_TMPDIR/net.xml" --dir /d
+	# A readable definition passes on to the preflight (which finds no daemon).
+	echo "<domain type='qemu'><name>g</name></domain>" >"$BATS_TEST_TMPDIR/g.xml"
+	refused 6 "cannot reach the source daemon at $NOWHERE (Failed to connect socket to '$BATS_TEST_TMPDIR/no-daemon': No such file or directory): start it or fix -c" --xml "$BATS_TEST_TMPDIR/g.xml" --dir /d
+}
+
+@test "migrate-refuse: without -c the source is \$LIBVIRT_DEFAULT_URI (or \$VIRSH_DEFAULT_CONNECT_URI), as in virsh" {
+	local other="qemu+unix:///system?socket=$BATS_TEST_TMPDIR/other"
+	LIBVIRT_DEFAULT_URI=$NOWHERE run "$M" g --p2p --live --dir /d
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: cannot reach the source daemon at $NOWHERE (Failed to connect socket to '$BATS_TEST_TMPDIR/no-daemon': No such file or directory): start it or fix LIBVIRT_DEFAULT_URI" ]
+	LIBVIRT_DEFAULT_URI=$NOWHERE VIRSH_DEFAULT_CONNECT_URI=$other run "$M" g --p2p --live --dir /d
+	[ "$status" -eq 6 ]
+	[[ $output == *"at $other ("*"fix VIRSH_DEFAULT_CONNECT_URI" ]]
+	# -c wins over both.
+	LIBVIRT_DEFAULT_URI=$other run "$M" -c "$NOWHERE" g --p2p --live --dir /d
+	[[ $output == *"at $NOWHERE ("*"fix -c" ]]
+	LIBVIRT_DEFAULT_URI='' VIRSH_DEFAULT_CONNECT_URI='' run "$M" g --p2p --live --dir /d
+	[ "$status" -eq 2 ]
+	[ "$output" = "migsock-migrate: no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock) or set LIBVIRT_DEFAULT_URI" ]
+}
+
+# json_fails EXIT MESSAGE ARGS...: migsock-migrate ARGS with --json must
+# print exactly one line on stdout, a result object with that exit code
+# and message, and the message on stderr.
+json_fails() {
+	local code=$1 msg=$2
+	shift 2
+	run --separate-stderr "$M" "$@"
+	echo "status $status; stdout: $output; stderr: $stderr"
+	[ "$status" -eq "$code" ]
+	[ "${#lines[@]}" -eq 1 ]
+	jq -e --argjson code "$code" --arg msg "$msg" \
+		'.type == "result" and .ok == false and .exit_code == $code
+		 and .error == $msg' <<<"$output"
+	[ "$stderr" = "migsock-migrate: $msg" ]
+}
+
+@test "migrate-refuse: --json prints exactly one result object for each failure before the migration" {
+	local base=(-c "$NOWHERE" g --p2p --live --desturi 'qemu+unix:///system?socket=/d/s' --migrateuri unix:///d/q)
+	# A bad option, with --json after it (getopt never reached it).
+	json_fails 2 "bad option --bogus (unknown, or missing its argument): try --help" "${base[@]}" --bogus --json
+	jq -e '.domain == null and .mode == null and .source == null and .stats == null' <<<"$output"
+	# A bad number.
+	json_fails 2 "--timeout 12x: expected seconds from 1 to 2147483647" --json "${base[@]}" --timeout 12x
+	# A refused option and a refused combination.
+	json_fails 2 "--zerocopy cannot work over UNIX sockets: QEMU's zero-copy send needs SO_ZEROCOPY, which the kernel offers on TCP and UDP sockets only: drop --zerocopy" --json "${base[@]}" --zerocopy
+	json_fails 2 "--parallel-connections N needs --parallel" --json "${base[@]}" --parallel-connections 2
+	jq -e '.domain == "g" and .mode == "p2p-live" and .flags == "--live --p2p"' <<<"$output"
+	# A bad socket layout.
+	printf 'driver drv 0660 -\n' >"$BATS_TEST_TMPDIR/layout"
+	json_fails 3 "the socket layout has no 'qemu' channel: add it (see sockets/migration.layout)" --json -c "$NOWHERE" g --p2p --live --dir /d --layout "$BATS_TEST_TMPDIR/layout"
+	# A preflight refusal: nothing answers at the source.
+	json_fails 6 "cannot reach the source daemon at $NOWHERE (Failed to connect socket to '$BATS_TEST_TMPDIR/no-daemon': No such file or directory): start it or fix -c" --json "${base[@]}"
+	# --json with --help prints the help, not JSON.
+	run "$M" --help --json
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == Usage:* ]]
+}
+
+@test "migrate-refuse: --json: SIGTERM or SIGINT while a daemon does not answer still ends with one result object" {
+	command -v socat >/dev/null || skip "needs socat"
+	local sock=$BATS_TEST_TMPDIR/mute pid rc sig before i
+	# Accepts and never answers: virConnectOpen waits for ever.
+	socat "UNIX-LISTEN:$sock,fork" SYSTEM:'sleep 60' &
+	SOCAT_PID=$!
+	for ((i = 0; i < 50; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+	for sig in TERM INT; do
+		before=$(pgrep -c -P "$SOCAT_PID" || true)
+		"$M" -c "qemu+unix:///system?socket=$sock" g --p2p --live \
+			--desturi 'qemu+unix:///system?socket=/d/s' \
+			--migrateuri unix:///d/q --json \
+			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+		pid=$!
+		# In the preflight once it has connected (socat forks a child
+		# per connection); a signal before that is not what we test.
+		for ((i = 0; i < 200; i++)); do
+			[ "$(pgrep -c -P "$SOCAT_PID" || true)" -gt "$before" ] && break
+			sleep 0.1
+		done
+		sleep 0.2
+		kill -"$sig" "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+		[ "$rc" -eq 7 ]
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 1 ]
+		jq -e '.type == "result" and .exit_code == 7 and .domain == "g"
+			and (.error | endswith(" before the migration started: nothing was started"))' \
+			"$BATS_TEST_TMPDIR/out"
+		grep -q "^migsock-migrate: .* before the migration started: nothing was started$" "$BATS_TEST_TMPDIR/err"
+	done
 }

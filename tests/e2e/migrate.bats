@@ -2,10 +2,15 @@
 # tests/e2e/migrate.bats - migsock-migrate against real daemons in the
 # bridged pods (container/pods): every mode, storage copy with 3 disks,
 # --parallel through the relays, post-copy, abort then retry, and the
-# preflight refusals that need daemons. One pair of pods for the file;
-# each test uses its own guest. Root only.
+# preflight refusals that need daemons, --xml and --persistent-xml, one
+# --json result for every failure. One pair of pods for the file; each
+# test uses its own guest. Root only.
+
+# run --separate-stderr sets stderr:
+# shellcheck disable=SC2154
 
 load e2e
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	e2e_require
@@ -294,4 +299,80 @@ relay_log_lines() {
 	run vsh dst domstate tr
 	[ "$status" -ne 0 ]
 	vsh src destroy tr
+}
+
+@test "migrate: --xml moves a disk to another path on the destination" {
+	small_guest x1
+	guest_mark x1 src
+	local xml=$BATS_TEST_TMPDIR/x1-dst.xml dir=/var/lib/libvirt/images/moved
+	local old=/var/lib/libvirt/images/x1-vda.qcow2 new
+	new=$dir/x1-vda.qcow2
+	vsh src dumpxml --migratable x1 | sed "s|$old|$new|" >"$xml"
+	grep -q "<source file='$new'" "$xml"
+	# Preflight checks the disks the destination will open: those of --xml.
+	mkdir -p "$DST_ROOT$dir"
+	mig x1 --p2p --live --copy-storage-all --xml "$xml"
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[ "$output" = "migsock-migrate: disk $new (vda) does not exist on the destination and no storage pool there holds its directory: create it there first (qemu-img create -f qcow2 $new SIZE)" ]
+	qemu-img create -q -f qcow2 "$DST_ROOT$new" 16M
+	mig x1 --p2p --live --copy-storage-all --xml "$xml" --json --no-progress
+	echo "$output"
+	[ "$status" -eq 0 ]
+	tail -n1 <<<"$output" | jq -e '.ok and .destination.state == "running"'
+	# The destination runs the guest from the new path, and only there.
+	[ "$(vsh dst domblklist x1 | awk '$1 == "vda" { print $2 }')" = "$new" ]
+	[ ! -e "$DST_ROOT$old" ]
+	guest_verify x1 dst
+	vsh dst destroy x1
+}
+
+@test "migrate: --persistent-xml is the definition the destination keeps (guest given by UUID)" {
+	small_guest px --disks 0 --persistent
+	guest_mark px src
+	local conf=$BATS_TEST_TMPDIR/px-conf.xml
+	vsh src dumpxml --migratable --inactive px |
+		sed 's|</name>|</name><title>kept by --persistent-xml</title>|' >"$conf"
+	grep -q '<title>kept by --persistent-xml</title>' "$conf"
+	# The guest by UUID, as virsh allows.
+	mig "$(vsh src domuuid px)" --p2p --live --persistent \
+		--persistent-xml "$conf" --json --no-progress
+	echo "$output"
+	[ "$status" -eq 0 ]
+	tail -n1 <<<"$output" | jq -e '.ok and .domain == "px" and .destination.persistent'
+	# The next boot's definition is the file; the running one the source's.
+	vsh dst dumpxml --inactive px | grep -q '<title>kept by --persistent-xml</title>'
+	[[ $(vsh dst dumpxml px) != *'<title>'* ]]
+	guest_verify px dst
+	vsh dst destroy px
+	vsh dst undefine px
+	vsh src undefine px
+}
+
+@test "migrate: --json prints exactly one result object when preflight or the migration fails" {
+	# A preflight refusal from a real daemon.
+	run --separate-stderr "$M" -c "$SRC_URI" nosuch --dir "$SOCKDIR" \
+		--dest-connect "$DST_URI" --p2p --live --json
+	echo "$output"
+	[ "$status" -eq 6 ]
+	[ "${#lines[@]}" -eq 1 ]
+	jq -e --arg m "no domain nosuch on the source: check the name with virsh -c $SRC_URI list --all" \
+		'.type == "result" and .exit_code == 6 and .error == $m' <<<"$output"
+	# A migration libvirt refuses once started: --xml with other memory
+	# breaks the guest's ABI. The guest stays on the source.
+	bare_domain jf
+	vsh src dumpxml --migratable jf | sed 's|<memory unit=.KiB.>[0-9]*</memory>|<memory unit="KiB">65536</memory>|' >"$BATS_TEST_TMPDIR/jf.xml"
+	grep -q '<memory unit="KiB">65536</memory>' "$BATS_TEST_TMPDIR/jf.xml"
+	run --separate-stderr "$M" -c "$SRC_URI" jf --dir "$SOCKDIR" \
+		--dest-connect "$DST_URI" --p2p --live --xml "$BATS_TEST_TMPDIR/jf.xml" --json
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '"type":"result"' <<<"$output")" -eq 1 ]
+	tail -n1 <<<"$output" | jq -e '.type == "result" and .exit_code == 1
+		and (.error | startswith("migration of jf failed: "))
+		and .source.state == "running" and .destination.exists == false'
+	[[ $stderr == *"migsock-migrate: migration of jf failed: "* ]]
+	[ "$(vsh src domstate jf)" = running ]
+	vsh src destroy jf
 }

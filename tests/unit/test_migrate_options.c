@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for src/migrate/options.c: virsh-compatible parsing, --dir
- * URIs from the socket layout, and every up-front refusal (exact line). */
+/* Unit tests for src/migrate/options.c and uri.c: virsh-compatible
+ * parsing (every option of virsh 9.0's migrate, accepted or refused), the
+ * source URI from the environment, --dir URIs from the socket layout, the
+ * --xml files, and every up-front refusal (exact line). */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "../../src/migrate/options.h"
+#include "../../src/migrate/uri.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
@@ -41,6 +47,183 @@ TEST(parses_virsh_names)
 	CHECK(mig_opts_check(&o, &e) == 0);
 }
 
+/* The options virsh 9.0 has and migsock lacked until now, each with its
+ * value where it takes one. */
+TEST(parses_the_rest_of_virsh)
+{
+	char *argv[] = { "m", "-c", "qemu:///system", "g", "--p2p", "--live",
+			 "--desturi", "qemu+unix:///system?socket=/d/s",
+			 "--migrateuri", "unix:///d/q", "--disks-uri",
+			 "unix:///d/n", "--copy-storage-all",
+			 "--copy-storage-synchronous-writes",
+			 "--graphicsuri", "spice://dst:5900",
+			 "--xml", "/x/live.xml", "--persistent",
+			 "--persistent-xml", "/x/conf.xml",
+			 "--compressed", "--comp-methods", "mt,xbzrle",
+			 "--comp-mt-level", "0", "--comp-mt-threads", "4",
+			 "--comp-mt-dthreads", "255", "--comp-xbzrle-cache",
+			 "18446744073709551615", "--auto-converge",
+			 "--auto-converge-initial", "20",
+			 "--auto-converge-increment", "99", "--postcopy",
+			 "--postcopy-bandwidth", "50", "--bandwidth", "100",
+			 "--dname", "g2", "--abort-on-error", "--unsafe",
+			 "--change-protection", NULL };
+	struct mig_opts o;
+	struct ms_error e;
+
+	CHECK(parse(&o, argv, ARGC(argv), &e) == 0);
+	CHECK(o.sync_writes && o.compressed && o.auto_converge && o.postcopy);
+	CHECK(o.abort_on_error && o.unsafe_ && o.change_protection);
+	CHECK_STR_EQ(o.graphicsuri, "spice://dst:5900");
+	CHECK_STR_EQ(o.xml_file, "/x/live.xml");
+	CHECK_STR_EQ(o.persistent_xml_file, "/x/conf.xml");
+	CHECK_STR_EQ(o.comp_methods, "mt,xbzrle");
+	CHECK(o.comp_mt_level == 0 && o.comp_mt_threads == 4);
+	CHECK(o.comp_mt_dthreads == 255);
+	CHECK(o.comp_xbzrle_cache == 18446744073709551615ULL);
+	CHECK(o.auto_converge_initial == 20 && o.auto_converge_increment == 99);
+	CHECK(o.postcopy_bandwidth == 50 && o.bandwidth == 100);
+	CHECK_STR_EQ(o.dname, "g2");
+	CHECK(mig_opts_check(&o, &e) == 0);
+
+	/* Not given: the tuning fields say so. */
+	CHECK(parse(&o, (char *[]){ "m", NULL }, 1, &e) == 0);
+	CHECK(o.comp_mt_level == -1 && o.comp_mt_threads == -1);
+	CHECK(o.comp_mt_dthreads == -1 && o.comp_xbzrle_cache == 0);
+	CHECK(o.auto_converge_initial == -1 && o.auto_converge_increment == -1);
+	CHECK(o.postcopy_bandwidth == 0 && !o.version);
+	CHECK(parse(&o, (char *[]){ "m", "--version", NULL }, 2, &e) == 0);
+	CHECK(o.version);
+}
+
+/* virsh options that name TCP or RDMA things: refused as met, each with
+ * its reason, also when its argument is missing. */
+TEST(refuses_what_unix_sockets_cannot_carry)
+{
+	static const struct {
+		const char *args[3];
+		const char *msg;
+	} cases[] = {
+		{ { "--zerocopy" }, "--zerocopy cannot work over UNIX sockets: QEMU's zero-copy send needs SO_ZEROCOPY, which the kernel offers on TCP and UDP sockets only: drop --zerocopy" },
+		{ { "--listen-address", "0.0.0.0" }, "--listen-address names the TCP address the destination QEMU listens on; over UNIX sockets it listens on the --migrateuri path: drop --listen-address" },
+		{ { "--disks-port", "49153" }, "--disks-port names the TCP port of the destination's NBD server; over UNIX sockets the disks go through --disks-uri unix:///PATH (or --dir): drop --disks-port" },
+		{ { "--rdma-pin-all" }, "--rdma-pin-all pins memory for RDMA migration (rdma:// URIs), which UNIX sockets do not carry: drop --rdma-pin-all" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = { "m", "-c", "x", "g" };
+		int argc = 4;
+		struct mig_opts o;
+		struct ms_error e = { 0 };
+
+		for (size_t k = 0; cases[i].args[k]; k++)
+			argv[argc++] = (char *)cases[i].args[k];
+		CHECK(parse(&o, argv, argc, &e) == -1);
+		CHECK(e.code == MS_EXIT_USAGE);
+		CHECK_STR_EQ(e.msg, cases[i].msg);
+	}
+}
+
+TEST(source_uri_from_the_environment)
+{
+	char *noc[] = { "m", "g", NULL };
+	char *withc[] = { "m", "-c", "qemu:///c", "g", NULL };
+	struct mig_opts o;
+	struct ms_error e;
+
+	unsetenv("VIRSH_DEFAULT_CONNECT_URI");
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
+	mig_opts_env(&o);
+	CHECK(o.connect == NULL && o.connect_from == NULL);
+
+	setenv("LIBVIRT_DEFAULT_URI", "qemu+unix:///system?socket=/l", 1);
+	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
+	mig_opts_env(&o);
+	CHECK_STR_EQ(o.connect, "qemu+unix:///system?socket=/l");
+	CHECK_STR_EQ(o.connect_from, "LIBVIRT_DEFAULT_URI");
+
+	/* virsh's own variable first; -c before both. */
+	setenv("VIRSH_DEFAULT_CONNECT_URI", "qemu:///v", 1);
+	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
+	mig_opts_env(&o);
+	CHECK_STR_EQ(o.connect, "qemu:///v");
+	CHECK_STR_EQ(o.connect_from, "VIRSH_DEFAULT_CONNECT_URI");
+	CHECK(parse(&o, withc, ARGC(withc), &e) == 0);
+	mig_opts_env(&o);
+	CHECK_STR_EQ(o.connect, "qemu:///c");
+	CHECK_STR_EQ(o.connect_from, "-c");
+
+	/* An empty variable counts as unset. */
+	setenv("VIRSH_DEFAULT_CONNECT_URI", "", 1);
+	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
+	mig_opts_env(&o);
+	CHECK_STR_EQ(o.connect, "qemu+unix:///system?socket=/l");
+	unsetenv("VIRSH_DEFAULT_CONNECT_URI");
+	unsetenv("LIBVIRT_DEFAULT_URI");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+TEST(xml_files_are_read_up_front)
+{
+	char dir[] = "/tmp/mig-opts.XXXXXX";
+	char live[64], conf[64], bad[64], none[64];
+	struct mig_opts o;
+	struct ms_error e;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(live, sizeof(live), "%s/live.xml", dir);
+	snprintf(conf, sizeof(conf), "%s/conf.xml", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.xml", dir);
+	snprintf(none, sizeof(none), "%s/none.xml", dir);
+	write_file(live, "<domain type='qemu'>\n  <name>g</name>\n</domain>\n");
+	write_file(conf, "<domain type='qemu'><name>g</name><title>t</title></domain>");
+	write_file(bad, "<network/>\n");
+
+	CHECK(parse(&o, (char *[]){ "m", "--xml", live, "--persistent-xml",
+				    conf, NULL }, 5, &e) == 0);
+	CHECK(mig_opts_load(&o, &e) == 0);
+	CHECK(o.dest_xml && strstr(o.dest_xml, "<name>g</name>"));
+	CHECK(o.persist_xml && strstr(o.persist_xml, "<title>t</title>"));
+	mig_opts_free(&o);
+	CHECK(o.dest_xml == NULL && o.persist_xml == NULL);
+
+	CHECK(parse(&o, (char *[]){ "m", "--xml", none, NULL }, 3, &e) == 0);
+	CHECK(mig_opts_load(&o, &e) == -1 && e.code == MS_EXIT_USAGE);
+	CHECK(strstr(e.msg, "cannot read --xml ") == e.msg);
+	CHECK(strstr(e.msg, "/none.xml: No such file or directory") != NULL);
+
+	CHECK(parse(&o, (char *[]){ "m", "--persistent-xml", bad, NULL }, 3, &e) == 0);
+	CHECK(mig_opts_load(&o, &e) == -1 && e.code == MS_EXIT_USAGE);
+	CHECK(strstr(e.msg, "/bad.xml holds no <domain> definition: start from virsh dumpxml --migratable --inactive and edit it") != NULL);
+	mig_opts_free(&o);
+
+	unlink(live);
+	unlink(conf);
+	unlink(bad);
+	rmdir(dir);
+}
+
+TEST(comma_lists)
+{
+	CHECK(mig_list_has("mt,xbzrle", "mt"));
+	CHECK(mig_list_has("mt,xbzrle", "xbzrle"));
+	CHECK(mig_list_has("xbzrle", "xbzrle"));
+	CHECK(!mig_list_has("mtx,xbzrle", "mt"));
+	CHECK(!mig_list_has("xbzrle,m", "mt"));
+	CHECK(!mig_list_has("", "mt"));
+	CHECK(!mig_list_has(NULL, "mt"));
+}
+
 TEST(positional_like_virsh)
 {
 	char *argv[] = { "m", "--live", "web1", "qemu+unix:///system?socket=/d/s",
@@ -55,7 +238,7 @@ TEST(positional_like_virsh)
 	CHECK_STR_EQ(o.migrateuri, "unix:///d/q");
 	CHECK(parse(&o, extra, ARGC(extra), &e) == -1);
 	CHECK(e.code == MS_EXIT_USAGE);
-	CHECK_STR_EQ(e.msg, "unexpected argument 'd': see --help");
+	CHECK_STR_EQ(e.msg, "unexpected argument d: try --help");
 }
 
 TEST(bad_numbers_and_options)
@@ -68,13 +251,34 @@ TEST(bad_numbers_and_options)
 	struct ms_error e;
 
 	CHECK(parse(&o, a1, ARGC(a1), &e) == -1 && e.code == MS_EXIT_USAGE);
-	CHECK_STR_EQ(e.msg, "--parallel-connections '0' is not a number from 1 to 255");
+	CHECK_STR_EQ(e.msg, "--parallel-connections 0: expected a number from 1 to 255");
 	CHECK(parse(&o, a2, ARGC(a2), &e) == -1);
-	CHECK_STR_EQ(e.msg, "--timeout '12x' is not a number from 1 to 2147483647");
+	CHECK_STR_EQ(e.msg, "--timeout 12x: expected seconds from 1 to 2147483647");
 	CHECK(parse(&o, a3, ARGC(a3), &e) == -1);
-	CHECK_STR_EQ(e.msg, "unknown option or missing argument '--bogus': see --help");
+	CHECK_STR_EQ(e.msg, "bad option --bogus (unknown, or missing its argument): try --help");
 	CHECK(parse(&o, a4, ARGC(a4), &e) == -1);
 	CHECK_STR_EQ(e.msg, "--domain has an empty argument: give a value");
+	/* QEMU's ranges for the tuning numbers. */
+	CHECK(parse(&o, (char *[]){ "m", "--comp-mt-level", "10", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--comp-mt-level 10: expected a number from 0 to 9");
+	CHECK(parse(&o, (char *[]){ "m", "--comp-mt-threads", "0", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--comp-mt-threads 0: expected a number from 1 to 255");
+	CHECK(parse(&o, (char *[]){ "m", "--comp-mt-dthreads", "256", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--comp-mt-dthreads 256: expected a number from 1 to 255");
+	CHECK(parse(&o, (char *[]){ "m", "--auto-converge-initial", "100", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--auto-converge-initial 100: expected a number from 1 to 99");
+	CHECK(parse(&o, (char *[]){ "m", "--auto-converge-increment", "0", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--auto-converge-increment 0: expected a number from 1 to 99");
+	CHECK(parse(&o, (char *[]){ "m", "--postcopy-bandwidth", "fast", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--postcopy-bandwidth fast: expected a bandwidth in MiB/s from 1 to 2147483647");
+	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "-1", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--comp-xbzrle-cache -1: expected a size in bytes from 1 to 18446744073709551615 (suffix K, M, G or T for KiB, MiB, GiB, TiB)");
+	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "18446744073709551616", NULL }, 3, &e) == -1);
+	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "0", NULL }, 3, &e) == -1);
+	CHECK(parse(&o, (char *[]){ "m", "--comp-xbzrle-cache", "64M", NULL }, 3, &e) == 0);
+	CHECK(o.comp_xbzrle_cache == 64ULL << 20);
+	CHECK(parse(&o, (char *[]){ "m", "--xml", "", NULL }, 3, &e) == -1);
+	CHECK_STR_EQ(e.msg, "--xml has an empty argument: give a value");
 }
 
 static struct layout test_layout(void)
@@ -156,6 +360,15 @@ static const struct {
 	{ { "--tls", "--tls-destination", "h", "--copy-storage-all", "--disks-uri", "unix:///d/n" }, "NBD migration with TLS is not supported over UNIX sockets (libvirt): drop --tls or --copy-storage-*" },
 	{ { "--tls-destination", "h" }, "--tls-destination needs --tls" },
 	{ { "--migrateuri", "unix:relative" }, "--migrateuri 'unix:relative' names no socket path: write unix:///absolute/path" },
+	{ { "--comp-mt-level", "5" }, "--comp-mt-level, --comp-mt-threads and --comp-mt-dthreads tune the mt compression method: add --comp-methods mt" },
+	{ { "--comp-methods", "xbzrle", "--comp-mt-dthreads", "2" }, "--comp-mt-level, --comp-mt-threads and --comp-mt-dthreads tune the mt compression method: add --comp-methods mt" },
+	{ { "--compressed", "--comp-xbzrle-cache", "65536" }, "--comp-xbzrle-cache tunes the xbzrle compression method: add --comp-methods xbzrle" },
+	{ { "--comp-methods", "mt,", "--compressed" }, "--comp-methods 'mt,' has an empty item: write NAME,NAME" },
+	{ { "--auto-converge-initial", "20" }, "--auto-converge-initial and --auto-converge-increment tune --auto-converge: add it" },
+	{ { "--auto-converge-increment", "5" }, "--auto-converge-initial and --auto-converge-increment tune --auto-converge: add it" },
+	{ { "--postcopy-bandwidth", "10" }, "--postcopy-bandwidth limits the post-copy phase: add --postcopy" },
+	{ { "--copy-storage-synchronous-writes" }, "--copy-storage-synchronous-writes acts on a storage copy: add --copy-storage-all or --copy-storage-inc" },
+	{ { "--persistent-xml", "/x.xml" }, "--persistent-xml is the definition the destination keeps: add --persistent" },
 };
 
 TEST(every_refusal_has_its_line)
@@ -211,7 +424,7 @@ TEST(refusals_without_base_options)
 		{ tcpuri, ARGC(tcpuri), "--migrateuri 'tcp://host:4444' is not a UNIX socket: write unix:///absolute/path" },
 		{ nodom, ARGC(nodom), "no domain given: name it with --domain NAME" },
 		{ nodst, ARGC(nodst), "no destination given: give --desturi URI or --dir DIR (the shared socket directory)" },
-		{ nosrc, ARGC(nosrc), "no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock)" },
+		{ nosrc, ARGC(nosrc), "no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock) or set LIBVIRT_DEFAULT_URI" },
 		{ nouri, ARGC(nouri), "with a UNIX --desturi libvirt cannot choose where QEMU sends the migration stream: give --migrateuri unix:///PATH or --dir DIR" },
 		{ offl, ARGC(offl), "--offline needs --persistent: libvirt only migrates a definition it may keep on the destination" },
 		{ offcopy, ARGC(offcopy), "--offline cannot copy storage (libvirt copies no disks offline): drop --copy-storage-*" },
@@ -255,6 +468,11 @@ TEST(unix_paths_from_uris)
 int main(void)
 {
 	RUN(parses_virsh_names);
+	RUN(parses_the_rest_of_virsh);
+	RUN(refuses_what_unix_sockets_cannot_carry);
+	RUN(source_uri_from_the_environment);
+	RUN(xml_files_are_read_up_front);
+	RUN(comma_lists);
 	RUN(positional_like_virsh);
 	RUN(bad_numbers_and_options);
 	RUN(dir_builds_uris_from_layout);

@@ -42,6 +42,13 @@ TEST(flags_map_one_to_one)
 	o.postcopy = o.suspend = o.copy_all = o.tls = true;
 	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PAUSED |
 				     VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_TLS));
+	base(&o);
+	o.copy_all = o.sync_writes = o.compressed = o.auto_converge = true;
+	o.abort_on_error = o.unsafe_ = o.change_protection = true;
+	CHECK(mig_plan_flags(&o) == (VIR_MIGRATE_NON_SHARED_DISK |
+		VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES | VIR_MIGRATE_COMPRESSED |
+		VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_ABORT_ON_ERROR |
+		VIR_MIGRATE_UNSAFE | VIR_MIGRATE_CHANGE_PROTECTION));
 }
 
 TEST(flag_names_and_modes)
@@ -52,6 +59,9 @@ TEST(flag_names_and_modes)
 	mig_plan_flag_names(VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
 			    VIR_MIGRATE_NON_SHARED_DISK, buf, sizeof(buf));
 	CHECK_STR_EQ(buf, "--live --p2p --copy-storage-all");
+	mig_plan_flag_names(VIR_MIGRATE_NON_SHARED_INC |
+			    VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES, buf, sizeof(buf));
+	CHECK_STR_EQ(buf, "--copy-storage-inc --copy-storage-synchronous-writes");
 	mig_plan_flag_names(0, buf, sizeof(buf));
 	CHECK_STR_EQ(buf, "");
 	base(&o);
@@ -107,6 +117,67 @@ TEST(params_carry_uris_disks_and_connections)
 	virTypedParamsFree(p, n);
 
 	base(&o); /* nothing optional: no parameters at all */
+	CHECK(mig_plan_params(&o, &p, &n, &e) == 0 && n == 0);
+	virTypedParamsFree(p, n);
+}
+
+/* Every virsh 9.0 option that maps to a typed parameter: its field and
+ * type as virsh sends it (tools/virsh-domain.c, doMigrate). */
+TEST(params_of_every_virsh_option)
+{
+	struct mig_opts o;
+	struct ms_error e;
+	virTypedParameterPtr p;
+	int n, v = 0, comp = 0;
+	unsigned long long u = 0;
+	const char *s = NULL;
+
+	base(&o);
+	o.graphicsuri = "spice://dst:5900";
+	o.dest_xml = (char *)"<domain>live</domain>";
+	o.persist_xml = (char *)"<domain>conf</domain>";
+	o.tls_destination = "dst.example";
+	o.comp_methods = "mt,xbzrle";
+	o.comp_mt_level = 0; /* a valid level, unlike "not given" (-1) */
+	o.comp_mt_threads = 4;
+	o.comp_mt_dthreads = 2;
+	o.comp_xbzrle_cache = 1ULL << 33;
+	o.auto_converge_initial = 20;
+	o.auto_converge_increment = 5;
+	o.bandwidth = 100;
+	o.postcopy_bandwidth = 50;
+	CHECK(mig_plan_params(&o, &p, &n, &e) == 0);
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_GRAPHICS_URI, &s) == 1);
+	CHECK_STR_EQ(s, "spice://dst:5900");
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_DEST_XML, &s) == 1);
+	CHECK_STR_EQ(s, "<domain>live</domain>");
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_PERSIST_XML, &s) == 1);
+	CHECK_STR_EQ(s, "<domain>conf</domain>");
+	CHECK(virTypedParamsGetString(p, n, VIR_MIGRATE_PARAM_TLS_DESTINATION, &s) == 1);
+	CHECK_STR_EQ(s, "dst.example");
+	CHECK(virTypedParamsGetInt(p, n, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, &v) == 1 && v == 0);
+	CHECK(virTypedParamsGetInt(p, n, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, &v) == 1 && v == 4);
+	CHECK(virTypedParamsGetInt(p, n, VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, &v) == 1 && v == 2);
+	CHECK(virTypedParamsGetInt(p, n, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, &v) == 1 && v == 20);
+	CHECK(virTypedParamsGetInt(p, n, VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, &v) == 1 && v == 5);
+	CHECK(virTypedParamsGetULLong(p, n, VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, &u) == 1 && u == 1ULL << 33);
+	CHECK(virTypedParamsGetULLong(p, n, VIR_MIGRATE_PARAM_BANDWIDTH, &u) == 1 && u == 100);
+	CHECK(virTypedParamsGetULLong(p, n, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, &u) == 1 && u == 50);
+	/* One compression entry per method, in order. */
+	for (int i = 0; i < n; i++) {
+		if (strcmp(p[i].field, VIR_MIGRATE_PARAM_COMPRESSION) ||
+		    p[i].type != VIR_TYPED_PARAM_STRING)
+			continue;
+		CHECK_STR_EQ(p[i].value.s, comp ? "xbzrle" : "mt");
+		comp++;
+	}
+	CHECK(comp == 2);
+	CHECK(n == 14); /* 4 strings, 5 ints, 3 ULLs, 2 methods */
+	virTypedParamsFree(p, n);
+
+	/* Tuning not given sends nothing (libvirt would refuse an mt level
+	 * without the mt method). */
+	base(&o);
 	CHECK(mig_plan_params(&o, &p, &n, &e) == 0 && n == 0);
 	virTypedParamsFree(p, n);
 }
@@ -198,6 +269,7 @@ int main(void)
 	RUN(flags_map_one_to_one);
 	RUN(flag_names_and_modes);
 	RUN(params_carry_uris_disks_and_connections);
+	RUN(params_of_every_virsh_option);
 	RUN(persistence_table_16_rows);
 	RUN(postcopy_verdicts);
 	RUN(postcopy_after_first_pass);

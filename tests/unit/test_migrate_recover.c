@@ -90,11 +90,11 @@ TEST(recovery_refusals)
 	REFUSED(MS_EXIT_USAGE, "--recover-dir rel is relative: give an "
 		"absolute path", "--postcopy", "--recover", "5",
 		"--recover-dir", "rel");
-	REFUSED(MS_EXIT_USAGE, "--recover '0' is not a number from 1 to 86400",
+	REFUSED(MS_EXIT_USAGE, "--recover 0: expected seconds from 1 to 86400",
 		"--postcopy", "--recover", "0");
-	REFUSED(MS_EXIT_USAGE, "--connect-timeout 'x' is not a number from 1 "
+	REFUSED(MS_EXIT_USAGE, "--connect-timeout x: expected seconds from 1 "
 		"to 3600", "--connect-timeout", "x");
-	REFUSED(MS_EXIT_USAGE, "--keepalive-count '0' is not a number from 1 "
+	REFUSED(MS_EXIT_USAGE, "--keepalive-count 0: expected a number from 1 "
 		"to 1000", "-K", "0");
 	/* libvirt 9.0 resumes no tunnelled post-copy: refused as before. */
 	REFUSED(MS_EXIT_USAGE, "--tunnelled cannot carry --postcopy: drop one "

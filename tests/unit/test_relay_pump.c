@@ -80,7 +80,7 @@ TEST(finished_rules)
 	CHECK(!pump_finished(false, false, true, false)); /* its bytes first */
 	CHECK(pump_finished(false, true, false, true));   /* upstream gone */
 	CHECK(!pump_finished(true, false, false, true));
-	CHECK(!pump_finished(false, false, true, true));
+	CHECK(pump_finished(false, false, true, true));   /* both gone */
 }
 
 TEST(half_close_keeps_the_other_way)
@@ -176,6 +176,36 @@ TEST(upstream_gone_finishes_after_its_bytes)
 	CHECK(r.p.down.bytes == 6 && r.p.up.bytes == 0);
 	CHECK(drain(r.cl[0], buf, sizeof(buf)) == 6);
 	CHECK(read(r.cl[0], buf, sizeof(buf)) == 0);
+	rig_close(&r);
+}
+
+/* The client sent bytes and left, and the upstream left before taking
+ * them (a cancelled migration): the connection ends, as a reset. */
+TEST(both_gone_with_bytes_in_flight_ends)
+{
+	struct rig r;
+	static char big[1 << 20];
+	ssize_t n;
+	int st = 0;
+
+	rig_open(&r);
+	/* Fill the upstream's buffer and the pipe. */
+	while ((n = write(r.cl[0], big, sizeof(big))) > 0 || step(&r) == PUMP_MORE)
+		;
+	CHECK(step(&r) == PUMP_IDLE);
+	CHECK(r.p.up.pending > 0);
+	close(r.cl[0]);
+	r.cl[0] = -1;
+	/* The upstream takes what its socket holds, then closes: the
+	 * pipe's bytes can reach no one. */
+	while (read(r.up[1], big, sizeof(big)) > 0)
+		;
+	close(r.up[1]);
+	r.up[1] = -1;
+	for (int i = 0; i < 100 && st >= 0 && st != PUMP_DONE; i++)
+		st = step(&r);
+	CHECK(r.p.c_gone && r.p.u_gone);
+	CHECK(st == -EPIPE);
 	rig_close(&r);
 }
 
@@ -371,6 +401,7 @@ int main(void)
 	RUN(client_gone_finishes_after_its_bytes);
 	RUN(client_gone_waits_for_an_upstream_that_does_not_read);
 	RUN(upstream_gone_finishes_after_its_bytes);
+	RUN(both_gone_with_bytes_in_flight_ends);
 	RUN(reset_is_an_error);
 	RUN(worker_limit_per_cpu);
 	RUN(worker_pumps_and_hands_back);

@@ -15,10 +15,11 @@
 #include "check.h"
 #include "sandbox.h"
 
-/* This test program's own module declaration: getsid is on no other list. */
-SANDBOX_SYSCALLS(__NR_getsid);
+/* This test program's own module declaration: getsid is on no other
+ * list; clone and clone3 as a module that starts threads declares them. */
+SANDBOX_SYSCALLS(__NR_getsid, __NR_clone, __NR_clone3);
 
-enum { AFTER_EXIT, AFTER_DECLARED, AFTER_UNDECLARED };
+enum { AFTER_EXIT, AFTER_DECLARED, AFTER_UNDECLARED, AFTER_FORK };
 
 /* Child: enter the sandbox, tell the parent, wait for its byte, then do
  * @what. Returns the child's pid. */
@@ -56,6 +57,8 @@ static pid_t sandboxed_child(const struct sandbox_opts *o, int what, int *go_fd)
 		_exit(22);
 	if (what == AFTER_UNDECLARED)
 		syscall(__NR_getcwd, NULL, 0); /* on no list: SIGSYS */
+	if (what == AFTER_FORK && fork() == 0)
+		_exit(0); /* clone without CLONE_THREAD: SIGSYS before this */
 	exit(0); /* the full exit path: atexit, sanitizer reports */
 }
 
@@ -142,6 +145,23 @@ TEST(undeclared_syscall_kills)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
 }
 
+/* A declared clone() starts threads only (the relay's workers, tested
+ * in test_relay_pump): a process cannot fork. Sanitizer builds allow
+ * fork for their runtimes' exit-time tracer. */
+TEST(declared_clone_cannot_fork)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	printf("  (skipped: sanitizer build)\n");
+#else
+	const struct sandbox_opts o = { 0 };
+	int go;
+	pid_t pid = sandboxed_child(&o, AFTER_FORK, &go);
+	int status = finish(pid, go);
+
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
+#endif
+}
+
 TEST(log_only_and_disabled)
 {
 	struct sandbox_opts o = { .log_only = true };
@@ -166,6 +186,7 @@ int main(void)
 	RUN(status_lines_and_clean_exit);
 	RUN(declared_syscall_allowed);
 	RUN(undeclared_syscall_kills);
+	RUN(declared_clone_cannot_fork);
 	RUN(log_only_and_disabled);
 	return CHECK_DONE();
 }
