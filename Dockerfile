@@ -25,7 +25,7 @@ COPY . .
 RUN make -j"$(nproc)" PREFIX=/usr all \
  && install -d /out/usr/bin /out/usr/share/migsock \
  && install -m 0755 build/bin/migsock-* /out/usr/bin/ \
- && install -m 0644 sockets/migration.layout sockets/layout.sh /out/usr/share/migsock/ \
+ && make PREFIX=/usr DESTDIR=/out install-layout \
  && install -D -m 0755 examples/k8s/daemonset-bridge/bridge-loop \
       /out/usr/share/migsock/examples/k8s/daemonset-bridge/bridge-loop
 
@@ -58,8 +58,13 @@ ENTRYPOINT ["/usr/bin/migsock-relay"]
 # to /run/migsock/connect (mount both).
 CMD ["--layout", "/usr/share/migsock/migration.layout", \
      "--listen-dir", "/run/migsock/listen", "--connect-dir", "/run/migsock/connect"]
-# Healthy while something accepts on the driver socket (the only channel a
-# stray connection cannot disturb); MIGSOCK_HEALTH_SOCKET picks another.
-ENV MIGSOCK_HEALTH_SOCKET=/run/migsock/listen/test-sock-driver
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["/bin/sh", "-c", "exec /usr/bin/migsock-probe --timeout 2 \"$MIGSOCK_HEALTH_SOCKET\""]
+# Healthy while the driver channel reaches its upstream through the relay
+# (--through: the daemon behind /run/migsock/connect accepts, not merely the
+# relay's own socket). The driver channel is the only one whose upstream
+# must always exist, and that a stray connection cannot disturb; the qemu
+# and nbd upstreams exist only during a migration. MIGSOCK_HEALTH_SOCKET
+# picks another socket; MIGSOCK_HEALTH_OPTS="" checks the relay alone.
+ENV MIGSOCK_HEALTH_SOCKET=/run/migsock/listen/test-sock-driver \
+    MIGSOCK_HEALTH_OPTS=--through
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
+  CMD ["/bin/sh", "-c", "exec /usr/bin/migsock-probe $MIGSOCK_HEALTH_OPTS --timeout 2 \"$MIGSOCK_HEALTH_SOCKET\""]

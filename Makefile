@@ -13,6 +13,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/migsock
 MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 # The version every binary prints (--version); one string for all.
 VERSION ?= 0.1
@@ -148,7 +149,7 @@ check-run: all asan shellcheck
 	$(if $(CHECK_EXTRA),$(MAKE) $(CHECK_EXTRA))
 
 SHELL_SCRIPTS = $(sort $(shell grep -rlIE '^#!.*(ba)?sh' .ci container examples sockets tests selinux man systemd 2>/dev/null) \
-	$(wildcard sockets/*.sh tests/*/*.bats tests/*/*.bash))
+	$(wildcard sockets/*.sh completion/*.bash tests/*/*.bats tests/*/*.bash))
 shellcheck:
 	shellcheck -x $(SHELL_SCRIPTS)
 
@@ -160,14 +161,25 @@ demo: deps
 INSTALL_EXTRA ?=
 UNINSTALL_EXTRA ?=
 # $$ (second expansion): the fragments, included last, append to these.
-install: all $$(INSTALL_EXTRA)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+install: all install-layout $$(INSTALL_EXTRA)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 sockets/migration.layout sockets/layout.sh $(DESTDIR)$(DATADIR)/
+	$(foreach c,$(CMDS),install -m 0644 completion/migsock.bash $(DESTDIR)$(BASHCOMPDIR)/migsock-$(c) && ) true
+
+# The layout and its shell reader, which learns where it is installed
+# (DATADIR, not DESTDIR: where it will be found at run time). No build
+# needed: the Dockerfile and tests/bats/install.bats use it on its own.
+.PHONY: install-layout
+install-layout:
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 0644 sockets/migration.layout $(DESTDIR)$(DATADIR)/
+	sed 's|^_LAYOUT_DATADIR=.*|_LAYOUT_DATADIR=$(DATADIR)|' sockets/layout.sh >$(DESTDIR)$(DATADIR)/layout.sh
+	chmod 0644 $(DESTDIR)$(DATADIR)/layout.sh
 
 uninstall: $$(UNINSTALL_EXTRA)
 	rm -f $(foreach c,$(CMDS),$(DESTDIR)$(BINDIR)/migsock-$(c))
 	rm -f $(DESTDIR)$(DATADIR)/migration.layout $(DESTDIR)$(DATADIR)/layout.sh
+	rm -f $(foreach c,$(CMDS),$(DESTDIR)$(BASHCOMPDIR)/migsock-$(c))
 	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:

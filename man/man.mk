@@ -21,11 +21,13 @@ ALL_CFLAGS += -I$(GEN_DIR)
 man: $(MAN_PAGES)
 all: $(MAN_PAGES)
 
-# Regenerate when DATADIR or VERSION changes (make PREFIX=/usr after a
-# plain make).
+# Regenerate when DATADIR changes (make PREFIX=/usr after a plain make).
 $(GEN_DIR)/datadir: FORCE
 	@mkdir -p $(@D)
-	@echo '$(DATADIR) $(VERSION)' | cmp -s - $@ || echo '$(DATADIR) $(VERSION)' >$@
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(GEN_DIR)/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
 .PHONY: FORCE
 FORCE:
 
@@ -37,8 +39,9 @@ $(MAN_DIR)/%: man/%.scd $(GEN_DIR)/datadir
 	@mkdir -p $(@D)
 	sed 's|@DATADIR@|$(DATADIR)|g' $< | scdoc >$@.tmp && mv $@.tmp $@
 
-# Objects embed DATADIR (-DMIGSOCK_DATADIR): rebuild them when it changes.
-$(LIB_OBJS) $(foreach c,$(CMDS),$(call cmd_objs,$(c))): $(GEN_DIR)/datadir
+# Objects embed DATADIR and VERSION (-DMIGSOCK_DATADIR, -DMIGSOCK_VERSION):
+# rebuild them when either changes.
+$(LIB_OBJS) $(foreach c,$(CMDS),$(call cmd_objs,$(c))): $(GEN_DIR)/datadir $(GEN_DIR)/version
 
 # A command's main.c includes its help header: build it first.
 $(foreach c,$(HELP_CMDS),$(eval $(BUILDDIR)/obj/$(c)/main.o: $(GEN_DIR)/help-$(c).h))

@@ -3,7 +3,13 @@
 # Source it, then:   layout_get CHANNEL FIELD [FILE]
 #   FIELD is one of: name mode context
 # Example: qemu_sock="$dir/$(layout_get qemu name)"
-# FILE defaults to $MIGSOCK_LAYOUT, else the layout next to this script.
+# FILE defaults by the rule every migsock binary follows (src/lib/cli.c,
+# cli_layout_file): $MIGSOCK_LAYOUT if set and not empty, else the
+# installed migration.layout in the data directory below.
+
+# The data directory: `make install` rewrites this line with its DATADIR
+# (PREFIX/share/migsock), so the installed copy finds the installed layout.
+_LAYOUT_DATADIR=/usr/local/share/migsock
 
 # Read lines the way src/lib/layout.c does: '#' starts a comment anywhere
 # on a line, and a carriage return counts as a blank.
@@ -13,7 +19,7 @@ layout_file_default() {
 	if [ -n "${MIGSOCK_LAYOUT:-}" ]; then
 		printf '%s\n' "$MIGSOCK_LAYOUT"
 	else
-		printf '%s\n' "${MIGSOCK_LAYOUT_DIR:-/usr/local/share/migsock}/migration.layout"
+		printf '%s\n' "$_LAYOUT_DATADIR/migration.layout"
 	fi
 }
 

@@ -157,7 +157,10 @@ function policyProblems(obj) {
 		if (!sc.seLinuxOptions?.type && !spec.securityContext?.seLinuxOptions?.level)
 			out.push(`${at}: no seLinuxOptions`);
 		const longRunning = init ? c.restartPolicy === "Always" : obj.kind !== "Job";
-		if (init && c.restartPolicy !== "Always") out.push(`${at}: an init container, not a native sidecar (restartPolicy: Always)`);
+		// A Job's init containers run to completion first (waiting for the
+		// pods); anywhere else migsock runs as a native sidecar.
+		if (init && c.restartPolicy !== "Always" && obj.kind !== "Job")
+			out.push(`${at}: an init container, not a native sidecar (restartPolicy: Always)`);
 		if (!longRunning) continue;
 		const probe = c.readinessProbe?.exec?.command ?? [];
 		if (!probe.some((w) => /migsock-probe|bridge-loop/.test(w)))

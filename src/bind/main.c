@@ -198,6 +198,15 @@ int main(int argc, char *argv[])
 	int fd = sock_listen_path(o.path, &o.sock, &e);
 	if (fd < 0)
 		die_err(&e);
+	/* The program (this pid, after exec) removes the file when it stops
+	 * (migsock-relay does). */
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	if (setenv(NOTIFY_BIND_PATH_ENV, o.path, 1) < 0 ||
+	    setenv(NOTIFY_BIND_PID_ENV, pid, 1) < 0) {
+		sock_unlink_if_ours(o.path, fd);
+		die_errno(MS_EXIT_SYS, "cannot set %s", NOTIFY_BIND_PATH_ENV);
+	}
 	place_at_fd3(fd, o.nonblock);
 	execvp(o.argv[0], o.argv);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -118,6 +119,46 @@ static void one_line(const char *in, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+static bool json_lines;
+
+void log_set_json(bool on)
+{
+	json_lines = on;
+}
+
+bool log_is_json(void)
+{
+	return json_lines;
+}
+
+char *log_timestamp(char out[LOG_TS_LEN])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, LOG_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	return out;
+}
+
+void log_write_line(const char *line)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
+static void vlog_json(int prio, const char *line)
+{
+	char ts[LOG_TS_LEN], msg[1200];
+
+	fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"message\",\"msg\":\"%s\"}\n",
+		log_timestamp(ts),
+		prio == PRIO_ERR ? "error" : prio == PRIO_WARNING ? "warn" : "info",
+		json_escape(line, msg, sizeof(msg)));
+}
+
 static void vlog(int prio, int err, const char *fmt, va_list ap)
 {
 	char raw[1024], line[1024];
@@ -125,7 +166,9 @@ static void vlog(int prio, int err, const char *fmt, va_list ap)
 
 	append_errno(raw, sizeof(raw), n, err);
 	one_line(raw, line, sizeof(line));
-	if (getenv("JOURNAL_STREAM"))
+	if (json_lines)
+		vlog_json(prio, line);
+	else if (getenv("JOURNAL_STREAM"))
 		fprintf(stderr, "<%d>%s: %s\n", prio, prog, line);
 	else
 		fprintf(stderr, "%s: %s\n", prog, line);

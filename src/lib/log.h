@@ -49,6 +49,20 @@ noreturn void die(int code, const char *fmt, ...) PRINTF(2, 3);
 noreturn void die_errno(int code, const char *fmt, ...) PRINTF(2, 3);
 noreturn void die_err(const struct ms_error *e);
 
+/* Log lines as JSON (one object per line, for log collectors) instead of
+ * "PROG: message": every log_*() and die*() line becomes
+ *   {"ts":"2026-12-03T16:50:00.123Z","level":"error","event":"message",
+ *    "msg":"..."}
+ * so a program with a --log-format json option never mixes plain lines in. */
+void log_set_json(bool on);
+bool log_is_json(void);
+/* The current time as RFC 3339 UTC with milliseconds, e.g.
+ * "2026-12-03T16:50:00.123Z" (24 bytes; the buffer leaves room). */
+#define LOG_TS_LEN 64
+char *log_timestamp(char out[LOG_TS_LEN]);
+/* Write one finished line (no newline) to stderr as it is. */
+void log_write_line(const char *line);
+
 /* JSON string escaping into @out (always NUL-terminated, truncated to fit).
  * Returns @out. For JSON-lines logs and --json results. */
 char *json_escape(const char *in, char *out, size_t outlen);

@@ -12,6 +12,13 @@
 
 #define NOTIFY_FDS_START 3
 #define NOTIFY_FDS_MAX 64
+/* Set by migsock-bind to the path of the socket it passes and to its own
+ * pid (the pid of the program it execs): that program owns the file and
+ * removes it when it stops. A process started by a supervisor in between
+ * has another pid and leaves the file to the supervisor's socket; systemd
+ * sets neither: the socket unit keeps its socket across restarts. */
+#define NOTIFY_BIND_PATH_ENV "MIGSOCK_BIND_PATH"
+#define NOTIFY_BIND_PID_ENV "MIGSOCK_BIND_PID"
 
 /* Take the listening fds passed to this process. Returns how many (0 if
  * none or LISTEN_PID is not us), fills @fds and @names (name or "" each),

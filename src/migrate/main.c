@@ -59,6 +59,21 @@ static bool argv_wants_json(int argc, char **argv)
 	return false;
 }
 
+/* The report of a run that ended before the migration: its exit code and
+ * line; mode and flags once the command line parsed. */
+static void early_report(struct mig_opts *o, bool parsed,
+			 const struct ms_error *e, struct mig_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->exit_code = e->code;
+	snprintf(r->message, sizeof(r->message), "%s", e->msg);
+	if (parsed) {
+		mig_plan_mode(o, r->mode, sizeof(r->mode));
+		mig_plan_flag_names(mig_plan_flags(o), r->flags,
+				    sizeof(r->flags));
+	}
+}
+
 /* A failure before the migration started (command line, files, preflight,
  * a signal): the line on stderr, the result object with --json, and the
  * exit code. @c: the context to close, or NULL. */
@@ -68,13 +83,7 @@ static noreturn void fail_early(struct mig_opts *o, bool parsed,
 	struct mig_ctx none = { .o = o };
 	struct mig_report r;
 
-	memset(&r, 0, sizeof(r));
-	r.exit_code = e->code;
-	snprintf(r.message, sizeof(r.message), "%s", e->msg);
-	if (parsed) {
-		mig_plan_mode(o, r.mode, sizeof(r.mode));
-		mig_plan_flag_names(mig_plan_flags(o), r.flags, sizeof(r.flags));
-	}
+	early_report(o, parsed, e, &r);
 	log_error("%s", e->msg);
 	if (o->json)
 		mig_result_print(c ? c : &none, &r);
@@ -120,11 +129,7 @@ static char *render_result(struct mig_opts *o, const struct ms_error *e,
 
 	if (!mem)
 		return NULL;
-	memset(&r, 0, sizeof(r));
-	r.exit_code = e->code;
-	snprintf(r.message, sizeof(r.message), "%s", e->msg);
-	mig_plan_mode(o, r.mode, sizeof(r.mode));
-	mig_plan_flag_names(mig_plan_flags(o), r.flags, sizeof(r.flags));
+	early_report(o, true, e, &r);
 	fflush(stdout);
 	stdout = mem;
 	mig_result_print(&none, &r);

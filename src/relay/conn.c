@@ -107,6 +107,9 @@ static void conn_close(struct relay *r, struct conn *c, const char *end,
 {
 	if (c->dead)
 		return;
+	RELAY_STAT_SUB(c->ch, open, 1);
+	if (strcmp(end, "refused") == 0)
+		RELAY_STAT_ADD(c->ch, refused, 1);
 	dequeue(c);
 	c->dead = true;
 	struct conn_summary s = {
@@ -192,18 +195,12 @@ static bool refuse_peer(struct relay *r, struct relay_listener *l,
 {
 	char why[256];
 
-	if (r->n_conns >= r->max_conns) {
-		report_msg("warn", "refused", "%s: refused pid %ld uid %ld: --max-conns %u reached",
-			   l->ch->name, (long)p->pid, (long)p->uid, r->max_conns);
-		return true;
-	}
-	if (!peer_admitted(r->allow, p, why, sizeof(why))) {
-		report_msg("warn", "peer-refused", "%s: refused peer pid %ld uid %ld gid %ld: %s",
-			   l->ch->name, (long)p->pid, (long)p->uid,
-			   (long)p->gid, why);
-		return true;
-	}
-	return false;
+	if (r->n_conns >= r->max_conns)
+		snprintf(why, sizeof(why), "--max-conns %u reached", r->max_conns);
+	else if (peer_admitted(r->allow, p, why, sizeof(why)))
+		return false;
+	report_refused(l->ch->name, p->pid, p->uid, p->gid, why);
+	return true;
 }
 
 /* A new client joins its channel's queue and is connected upstream
@@ -213,18 +210,22 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 {
 	struct peer_info p = { 0 };
 
+	RELAY_STAT_ADD(l->ch, total, 1); /* refused ones too */
 	if (peer_get(fd, &p) < 0) {
+		RELAY_STAT_ADD(l->ch, refused, 1);
 		report_msg("warn", "refused", "%s: refused a peer whose credentials cannot be read: %s",
 			   l->ch->name, strerror(errno));
 		close(fd);
 		return;
 	}
 	if (refuse_peer(r, l, &p)) {
+		RELAY_STAT_ADD(l->ch, refused, 1);
 		close(fd);
 		return;
 	}
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c) {
+		RELAY_STAT_ADD(l->ch, refused, 1);
 		report_msg("error", "refused", "%s: refused pid %ld: out of memory",
 			   l->ch->name, (long)p.pid);
 		close(fd);
@@ -236,10 +237,13 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 		.next = r->conns,
 	};
 	pump_init(&c->p, fd);
+	c->p.live_up = &l->ch->stats.bytes_up;
+	c->p.live_down = &l->ch->stats.bytes_down;
 	if (r->conns)
 		r->conns->prev = c;
 	r->conns = c;
 	r->n_conns++;
+	RELAY_STAT_ADD(l->ch, open, 1);
 	enqueue(c);
 	if (watch(r, fd, &c->cev) < 0)
 		return conn_fail(r, c, errno, "epoll");

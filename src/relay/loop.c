@@ -74,6 +74,7 @@ int relay_loop_init(struct relay *r, struct ms_error *e)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return ms_fail_errno(e, MS_EXIT_SYS, "sigprocmask");
 	r->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -131,6 +132,10 @@ static void refuse_one(struct relay *r, struct relay_listener *l)
 	if (fd >= 0)
 		close(fd);
 	r->reserve_fd = fcntl(r->epfd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0) {
+		RELAY_STAT_ADD(l->ch, total, 1);
+		RELAY_STAT_ADD(l->ch, refused, 1);
+	}
 	report_msg("warn", "refused", "%s: refused a connection: out of file descriptors with %u connections (raise the nofile limit or lower --max-conns)",
 		   l->ch->name, r->n_conns);
 }
@@ -184,6 +189,19 @@ static void drain_fd(int fd)
 		;
 }
 
+/* SIGUSR1 prints the live figures; SIGTERM/SIGINT drain. */
+static void on_signals(struct relay *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			report_stats(r);
+		else
+			start_drain(r);
+	}
+}
+
 /* The queues run again after this batch (conn_after_batch). */
 static void retry_channels(struct relay *r)
 {
@@ -202,8 +220,7 @@ static void dispatch(struct relay *r, struct epoll_event *ev)
 	case EV_UPSTREAM:
 		return conn_event(r, src, ev->events);
 	case EV_SIGNAL:
-		drain_fd(r->sigfd);
-		return start_drain(r);
+		return on_signals(r);
 	case EV_RETRY:
 		drain_fd(r->retry_fd);
 		return retry_channels(r);

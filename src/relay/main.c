@@ -63,6 +63,9 @@ int main(int argc, char *argv[])
 
 	log_init(argv[0]);
 	int action = relay_opts_parse(argc, argv, getenv("LISTEN_FDS") != NULL, &o, &e);
+	/* Even a bad command line is reported in the asked format, if
+	 * --log-format came before the mistake. */
+	report_init(o.log_format);
 	if (action < 0)
 		die_err(&e);
 	if (action == RELAY_HELP) {
@@ -76,12 +79,12 @@ int main(int argc, char *argv[])
 	if (o.ready_fd >= 0 && fcntl(o.ready_fd, F_GETFD) < 0)
 		die(MS_EXIT_USAGE, "--ready-fd %d: not an open file descriptor: open it in the caller (e.g. %d>file)",
 		    o.ready_fd, o.ready_fd);
-	report_init(o.log_format);
 	raise_nofile();
 	init_pipe_budget();
 	signal(SIGPIPE, SIG_IGN);
 	if (relay_setup(&r, &o, &e) < 0)
 		die_err(&e);
+	report_listeners(&r, &o);
 	so.disabled = o.no_sandbox;
 	if (relay_loop_init(&r, &e) < 0 || sandbox_enter(&so, &e) < 0) {
 		relay_loop_close(&r);
@@ -90,5 +93,6 @@ int main(int argc, char *argv[])
 	}
 	notify_ready(o.ready_fd, "serving");
 	relay_run(&r);
+	report_stats(&r);
 	return MS_EXIT_OK;
 }

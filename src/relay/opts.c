@@ -140,6 +140,12 @@ static int check_modes(const struct relay_opts *o, bool activated,
 		return ms_fail(e, MS_EXIT_USAGE, "--layout/--listen-dir/--connect-dir and --listen/--connect exclude each other: use one mode");
 	if (o->channels && !layout_mode)
 		return ms_fail(e, MS_EXIT_USAGE, "--channels needs --layout: it picks channels of a socket layout");
+	if (o->listen && o->connect && strcmp(o->listen, o->connect) == 0)
+		return ms_fail(e, MS_EXIT_USAGE, "--listen and --connect are both %s: the relay would connect to itself; give the daemon's socket to --connect",
+			       o->listen);
+	if (o->listen_dir && o->connect_dir && strcmp(o->listen_dir, o->connect_dir) == 0)
+		return ms_fail(e, MS_EXIT_USAGE, "--listen-dir and --connect-dir are both %s: the relay would connect to itself; give the daemons' socket directory to --connect-dir",
+			       o->listen_dir);
 	if (layout_mode) {
 		if (!o->connect_dir)
 			return ms_fail(e, MS_EXIT_USAGE, "--layout mode needs --connect-dir DIR");

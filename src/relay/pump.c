@@ -65,8 +65,8 @@ bool pump_finished(bool up_done, bool down_done, bool client_gone,
 	       (upstream_gone && down_done) || (client_gone && upstream_gone);
 }
 
-int pump_run(struct pump *p, bool connected, unsigned rounds,
-	     const char **where)
+static int run(struct pump *p, bool connected, unsigned rounds,
+	       const char **where)
 {
 	int up = 0, down = 0;
 
@@ -90,4 +90,24 @@ int pump_run(struct pump *p, bool connected, unsigned rounds,
 			  p->u_gone))
 		return PUMP_DONE;
 	return up > 0 || down > 0 ? PUMP_MORE : PUMP_IDLE;
+}
+
+/* Add the bytes moved since the last call to the live counters. */
+static void count(struct pump *p)
+{
+	if (p->live_up && p->up.bytes != p->counted_up)
+		__atomic_fetch_add(p->live_up, p->up.bytes - p->counted_up, __ATOMIC_RELAXED);
+	if (p->live_down && p->down.bytes != p->counted_down)
+		__atomic_fetch_add(p->live_down, p->down.bytes - p->counted_down, __ATOMIC_RELAXED);
+	p->counted_up = p->up.bytes;
+	p->counted_down = p->down.bytes;
+}
+
+int pump_run(struct pump *p, bool connected, unsigned rounds,
+	     const char **where)
+{
+	int st = run(p, connected, rounds, where);
+
+	count(p);
+	return st;
 }

@@ -27,6 +27,11 @@ struct pump {
 	bool c_rd, c_wr, u_rd, u_wr;  /* edge-triggered readiness */
 	bool c_gone, u_gone;          /* EPOLLHUP: that peer is gone entirely */
 	struct fwd up, down;          /* client->upstream, upstream->client */
+	/* The channel's live byte counters (relay.h, struct relay_stats),
+	 * or NULL: pump_run adds what moved, with relaxed atomics, from the
+	 * main loop or a worker alike. */
+	uint64_t *live_up, *live_down;
+	uint64_t counted_up, counted_down;
 };
 
 enum pump_state {

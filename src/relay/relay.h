@@ -40,6 +40,24 @@ struct ev_src {
 
 struct conn;
 
+/* A channel's live figures (SIGUSR1, and at exit: report.c). Updated with
+ * relaxed atomics (RELAY_STAT_ADD) where a connection is accepted or
+ * refused, where bytes move and where it closes, so they stay right when
+ * connections are served by other threads; read with RELAY_STAT_GET. */
+struct relay_stats {
+	uint64_t open, total;         /* connections now; accepted since
+	                               * start, refused ones included */
+	uint64_t bytes_up, bytes_down;
+	uint64_t refused;             /* by allow-list, limit, descriptors
+	                               * or upstream */
+};
+#define RELAY_STAT_ADD(ch, field, n) \
+	__atomic_fetch_add(&(ch)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
+#define RELAY_STAT_SUB(ch, field, n) \
+	__atomic_fetch_sub(&(ch)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
+#define RELAY_STAT_GET(ch, field) \
+	__atomic_load_n(&(ch)->stats.field, __ATOMIC_RELAXED)
+
 struct relay_channel {
 	char name[32];
 	char upstream[SOCKPATH_MAX + 1];
@@ -48,6 +66,8 @@ struct relay_channel {
 	 * first: only the head is ever connecting (accept order). */
 	struct conn *queue_head, *queue_tail;
 	bool retry_armed;             /* head got EAGAIN, waits for timer */
+	bool on_demand;               /* upstream exists only while migrating */
+	struct relay_stats stats;
 };
 
 struct relay_listener {
@@ -85,6 +105,9 @@ int relay_setup(struct relay *r, const struct relay_opts *o,
 /* "DIR/NAME", refused (MS_EXIT_PATH) if longer than a socket path can be. */
 int relay_join_path(char *out, size_t len, const char *dir, const char *name,
 		    struct ms_error *e);
+/* Channels named qemu or nbd (or, from --connect, sockets named *-qemu,
+ * *-nbd): their upstream exists only while a migration runs. */
+bool relay_channel_on_demand(const char *name);
 /* Remove the socket files we created; close the listening sockets. */
 void relay_close_listeners(struct relay *r);
 

@@ -5,9 +5,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -37,6 +41,19 @@ static const char *base_name(const char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool relay_channel_on_demand(const char *name)
+{
+	return !strcmp(name, "qemu") || !strcmp(name, "nbd") ||
+	       ends_with(name, "-qemu") || ends_with(name, "-nbd");
+}
+
 static struct relay_channel *add_channel(struct relay *r, const char *name,
 					 const char *connect_context)
 {
@@ -44,6 +61,7 @@ static struct relay_channel *add_channel(struct relay *r, const char *name,
 
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
 	ch->connect_context = connect_context;
+	ch->on_demand = relay_channel_on_demand(name);
 	return ch;
 }
 
@@ -75,6 +93,26 @@ static int listen_at(struct relay *r, struct relay_channel *ch,
 	return add_listener(r, ch, fd, path, true);
 }
 
+/* The socket file migsock-bind created for us, if it passed one: ours to
+ * remove when we stop (sock_unlink_if_ours checks it is still that
+ * socket). Sockets from systemd stay: the socket unit owns them. */
+static const char *bound_path;
+
+/* The path of the one socket migsock-bind passed, if this process is the
+ * one it exec'd (not a child of a supervisor it exec'd). */
+static const char *bound_by_migsock_bind(int nfds)
+{
+	const char *path = getenv(NOTIFY_BIND_PATH_ENV);
+	const char *pid = getenv(NOTIFY_BIND_PID_ENV);
+	char self[24];
+
+	snprintf(self, sizeof(self), "%ld", (long)getpid());
+	if (nfds != 1 || !path || !pid || strcmp(pid, self) != 0 ||
+	    sockpath_check(path, NULL) < 0)
+		return NULL;
+	return path;
+}
+
 /* A passed listening socket: make accept() nonblocking like ours. */
 static int adopt_fd(struct relay *r, struct relay_channel *ch, int fd,
 		    struct ms_error *e)
@@ -83,7 +121,7 @@ static int adopt_fd(struct relay *r, struct relay_channel *ch, int fd,
 
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return ms_fail_errno(e, MS_EXIT_SYS, "passed socket fd %d", fd);
-	return add_listener(r, ch, fd, "", false);
+	return add_listener(r, ch, fd, bound_path ? bound_path : "", bound_path != NULL);
 }
 
 static int check_contexts(const struct relay_opts *o, struct ms_error *e)
@@ -94,6 +132,46 @@ static int check_contexts(const struct relay_opts *o, struct ms_error *e)
 		return -1;
 	if (o->connect_context && label_validate(o->connect_context, e) < 0)
 		return -1;
+	/* Peers have no context without SELinux: every one would be refused,
+	 * one connection at a time. */
+	if (o->allow.n_contexts && !label_enabled())
+		return ms_fail(e, MS_EXIT_LABEL, "--allow-context %s: SELinux is disabled here, so peers have no context and every one would be refused: drop --allow-context or enable SELinux",
+			       o->allow.contexts[0]);
+	return 0;
+}
+
+/* The file a listening socket is bound to: its own path, or for a passed
+ * socket the one getsockname() names. */
+static bool listener_stat(const struct relay_listener *l, struct stat *st)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+
+	if (l->path[0])
+		return stat(l->path, st) == 0;
+	if (getsockname(l->fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len <= offsetof(struct sockaddr_un, sun_path) || !sa.sun_path[0])
+		return false;
+	sa.sun_path[sizeof(sa.sun_path) - 1] = '\0';
+	return stat(sa.sun_path, st) == 0;
+}
+
+/* An upstream that is one of our own listening sockets (--listen equal to
+ * --connect, or --listen-dir equal to --connect-dir, in any spelling)
+ * would have each connection connect to the relay again, until
+ * --max-conns. Compared by inode, after the sockets exist. */
+static int check_loops(const struct relay *r, struct ms_error *e)
+{
+	struct stat up, own;
+
+	for (size_t i = 0; i < r->n_listeners; i++) {
+		const struct relay_listener *l = &r->listeners[i];
+		if (stat(l->ch->upstream, &up) < 0 || !listener_stat(l, &own))
+			continue;
+		if (up.st_dev == own.st_dev && up.st_ino == own.st_ino)
+			return ms_fail(e, MS_EXIT_USAGE, "channel %s: upstream %s is this relay's own listening socket: it would connect to itself; give the daemon's socket to --connect (or a different --connect-dir)",
+				       l->ch->name, l->ch->upstream);
+	}
 	return 0;
 }
 
@@ -194,15 +272,18 @@ int relay_setup(struct relay *r, const struct relay_opts *o,
 		nfds = notify_listen_fds(fds, names, e);
 		if (nfds < 0)
 			return -1;
+		bound_path = bound_by_migsock_bind(nfds);
 		if (nfds == 0)
 			return ms_fail(e, MS_EXIT_USAGE, "no sockets passed (LISTEN_FDS/LISTEN_PID are not for this process): give --listen");
 	}
 	rc = layout_mode ? setup_layout(r, o, nfds, fds, names, e)
 			 : setup_single(r, o, nfds, fds, e);
+	if (rc == 0 && r->n_listeners == 0)
+		rc = ms_fail(e, MS_EXIT_USAGE, "nothing to listen on: the selected channels got no socket");
+	if (rc == 0)
+		rc = check_loops(r, e);
 	if (rc < 0)
 		relay_close_listeners(r);
-	else if (r->n_listeners == 0)
-		rc = ms_fail(e, MS_EXIT_USAGE, "nothing to listen on: the selected channels got no socket");
 	return rc;
 }
 

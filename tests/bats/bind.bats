@@ -73,6 +73,58 @@ teardown() {
 	[ "$output" = through-the-relay ]
 }
 
+@test "bind: the relay removes the socket migsock-bind handed it when it stops on SIGTERM" {
+	socat UNIX-LISTEN:"$d/up",fork EXEC:cat 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/up"
+	# Layout form too: the relay matches the fd by its channel name.
+	mkdir "$d/l"
+	local sock pid rc form _
+	for form in path layout; do
+		if [ "$form" = path ]; then
+			sock=$d/front
+			"$BIND" "$sock" -- "$MIGSOCK_BIN/migsock-relay" --connect "$d/up" \
+				--ready-fd 9 9>"$d/ready" 2>>"$d/relay.log" 3>&- &
+		else
+			sock=$d/l/$(awk '$1 == "qemu" { print $2 }' "$MIGSOCK_LAYOUT")
+			mkdir -p "$d/updir"
+			"$BIND" --dir "$d/l" --channel qemu -- "$MIGSOCK_BIN/migsock-relay" \
+				--layout "$MIGSOCK_LAYOUT" --connect-dir "$d/updir" \
+				--ready-fd 9 9>"$d/ready" 2>>"$d/relay.log" 3>&- &
+		fi
+		pid=$!
+		pids+=("$pid")
+		wait_for_socket "$sock"
+		# Serving (signals handled) once the ready newline is written.
+		for _ in $(seq 100); do [ -s "$d/ready" ] && break; sleep 0.1; done
+		[ -s "$d/ready" ]
+		rm "$d/ready"
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		cat "$d/relay.log"
+		[ "$rc" -eq 0 ]
+		[ ! -e "$sock" ]
+	done
+	# A supervisor in between (it keeps fd 3 and may start the next relay):
+	# the relay is not the process migsock-bind exec'd and leaves the file.
+	# shellcheck disable=SC2016 # expanded by the supervisor's bash
+	"$BIND" "$d/sup" -- bash -c '
+		(echo "$BASHPID" >"$0/relay.pid"
+		 LISTEN_PID=$BASHPID exec "$1" --connect "$0/up" 2>>"$0/relay.log")
+		echo ended >"$0/sup.events"
+		sleep 30' "$d" "$MIGSOCK_BIN/migsock-relay" 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/sup"
+	for _ in $(seq 100); do [ -s "$d/relay.pid" ] && grep -q "listening on fd" "$d/relay.log" && break; sleep 0.1; done
+	sleep 0.3 # its signalfd is set up right after the start lines
+	kill -TERM "$(cat "$d/relay.pid")"
+	for _ in $(seq 100); do [ -s "$d/sup.events" ] && break; sleep 0.1; done
+	cat "$d/relay.log"
+	[ -s "$d/sup.events" ]
+	[ -S "$d/sup" ]
+}
+
 @test "bind: a program that is missing exits 127, one that cannot run 126; the socket is removed" {
 	run -127 "$BIND" "$d/s" -- "$d/no-such-program"
 	[ "$status" -eq 127 ]

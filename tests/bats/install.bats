@@ -5,6 +5,9 @@
 # manual promises it, a relay round trip through the installed layout);
 # `make uninstall` leaves no file behind.
 
+# Each test runs in its own subshell: pids+=() is seen by its teardown.
+# shellcheck disable=SC2030,SC2031
+
 load common
 
 setup() {
@@ -51,7 +54,7 @@ commands() {
 	grep -qx "ExecStart=$prefix/bin/migsock-relay --connect \${MIGSOCK_CONNECT} \$MIGSOCK_OPTS" \
 		"$r/lib/systemd/system/migsock-relay@.service"
 	[ -f "$r/lib/systemd/system/migsock-relay@.socket" ]
-	[ "$(find "$r/share/migsock/examples" -maxdepth 1 -name '*.sh' -perm -0755 | wc -l)" -eq 7 ]
+	[ "$(find "$r/share/migsock/examples" -maxdepth 1 -name '*.sh' -perm -0755 | wc -l)" -eq 8 ]
 	[ -x "$r/share/migsock/examples/k8s/daemonset-bridge/bridge-loop" ]
 	[ -f "$r/share/migsock/examples/k8s/daemonset-bridge/daemonset.yaml" ]
 	# Nothing lands outside PREFIX but the SELinux module's own place.
@@ -119,4 +122,67 @@ commands() {
 	run grep -v "^$d/root/opt/ms/\|^$d/root/usr/share/selinux/" <<<"$dests"
 	echo "$output"
 	[ -z "$output" ]
+}
+
+# The shell example of migsock-layout(5), with @DATADIR@ filled in.
+layout_page_example() {
+	awk '/^From a shell script/ { f = 1 } f && /^```$/ { n++; next } f && n == 1 { print }' \
+		"$TOP/man/migsock-layout.5.scd" | sed "s|@DATADIR@|$1|g"
+}
+
+@test "install: the installed layout.sh reads the installed layout, for any PREFIX; the man page example runs" {
+	# install-layout alone: no rebuild for another PREFIX.
+	run make -s -C "$TOP" PREFIX="$d/prefix" install-layout
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local datadir=$d/prefix/share/migsock
+	layout_page_example "$datadir" >"$d/example.sh"
+	cat "$d/example.sh"
+	[ -s "$d/example.sh" ]
+	# MIGSOCK_LAYOUT unset or empty: the installed layout, by the rule of
+	# every binary (src/lib/cli.c).
+	run env -u MIGSOCK_LAYOUT sh -eu "$d/example.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "QEMU migrates through /run/migsock/test-sock-qemu" ]
+	run env MIGSOCK_LAYOUT= sh -eu "$d/example.sh"
+	[ "$output" = "QEMU migrates through /run/migsock/test-sock-qemu" ]
+	# A set MIGSOCK_LAYOUT wins.
+	sed 's/test-sock-qemu/other-qemu/' "$TOP/sockets/migration.layout" >"$d/other.layout"
+	run env MIGSOCK_LAYOUT="$d/other.layout" sh -eu "$d/example.sh"
+	[ "$output" = "QEMU migrates through /run/migsock/other-qemu" ]
+	# With DESTDIR, the copy names PREFIX's directory, where it will run.
+	make -s -C "$TOP" PREFIX=/opt/ms DESTDIR="$d/root" install-layout
+	grep -qx "_LAYOUT_DATADIR=/opt/ms/share/migsock" "$d/root/opt/ms/share/migsock/layout.sh"
+	cmp "$TOP/sockets/migration.layout" "$d/root/opt/ms/share/migsock/migration.layout"
+}
+
+@test "install: installed at its PREFIX, the binaries and layout.sh find the installed layout" {
+	[ "$(id -u)" = 0 ] || skip "needs root (a private mount of PREFIX)"
+	command -v unshare >/dev/null || skip "no unshare"
+	mk install
+	mkdir "$d/in" "$d/out"
+	local driver
+	driver=$(awk '$1 == "driver" { print $2 }' "$TOP/sockets/migration.layout")
+	socat "UNIX-LISTEN:$d/out/$driver,fork" EXEC:cat 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/out/$driver"
+	layout_page_example "$prefix/share/migsock" >"$d/example.sh"
+	# In a private mount namespace, the DESTDIR tree is mounted at PREFIX:
+	# nothing on this host changes. No --layout, no MIGSOCK_LAYOUT.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run env -u MIGSOCK_LAYOUT unshare --mount --propagation private sh -euc '
+		mount --bind "$1$2" "$2"
+		sh -eu "$3"
+		"$2/bin/migsock-relay" --listen-dir "$4/in" --connect-dir "$4/out" \
+			--channels driver --ready-fd 9 9>"$4/ready" 2>"$4/relay.log" 3>&- &
+		for _ in $(seq 100); do [ -s "$4/ready" ] && break; sleep 0.1; done
+		echo through | socat -t 5 - "UNIX-CONNECT:$4/in/$5"
+		kill -TERM $!
+		wait $!' sh "$d/root" "$prefix" "$d/example.sh" "$d" "$driver"
+	echo "$output"
+	cat "$d/relay.log"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "QEMU migrates through /run/migsock/test-sock-qemu" ]
+	[ "${lines[1]}" = through ]
 }

@@ -161,6 +161,14 @@ wait_gone() {
 	BRIDGES=$d/bridges PODS=$pods STATE=$d/state MIGSOCK_BIN=$MIGSOCK_BIN \
 		run sh "$K8S/daemonset-bridge/bridge-loop" --check
 	[ "$status" -eq 0 ]
+	# The destination daemon goes away: the bridge is up, but not ready.
+	kill "${pids[0]}"
+	wait_gone "$dst/$driver"
+	BRIDGES=$d/bridges PODS=$pods STATE=$d/state MIGSOCK_BIN=$MIGSOCK_BIN \
+		run sh "$K8S/daemonset-bridge/bridge-loop" --check
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"its upstream does not accept"* ]]
 	# The line goes away: the relay stops and removes its sockets.
 	printf '# nothing\n' >"$d/bridges"
 	wait_gone "$src/$driver"
@@ -182,4 +190,23 @@ wait_gone() {
 		run sh "$TOP/examples/k8s/daemonset-bridge/bridge-loop" --check
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"vm1: no relay running"* ]]
+}
+
+@test "k8s: drain fits the grace period, driver readiness goes through the relay, the Job waits for both daemons" {
+	local f g
+	for f in "$K8S"/*/*-pod.yaml "$K8S"/daemonset-bridge/daemonset.yaml; do
+		g=$(awk '$1 == "terminationGracePeriodSeconds:" { print $2 }' "$f")
+		echo "$f: $g"
+		# Above the relay's default --drain-timeout (30 s).
+		[ -n "$g" ] && [ "$g" -gt 30 ]
+	done
+	for f in "$K8S"/*/*-pod.yaml; do
+		grep -q '"migsock-probe", "--through"' "$f"
+	done
+	f=$K8S/shared-hostpath/migrate-job.yaml
+	grep -q 'migsock-probe --quiet --through /run/migsock/source-driver' "$f"
+	grep -q 'migsock-probe --quiet --through /run/migsock/test-sock-driver' "$f"
+	grep -q 'activeDeadlineSeconds:' "$f"
+	# The Pod Security level these manifests need is stated.
+	grep -q 'pod-security.kubernetes.io/enforce=privileged' "$K8S/README.md"
 }

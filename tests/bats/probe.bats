@@ -111,3 +111,63 @@ stale_socket() {
 	run "$PROBE" "$d/.."
 	[ "$status" -eq 4 ]
 }
+
+# --- --through: through a relay to its upstream ------------------------------
+
+start_relay_for_probe() {
+	"$MIGSOCK_BIN/migsock-relay" --listen "$d/l" --connect "$d/up" \
+		--ready-fd 9 9>"$d/ready" 2>>"$d/relay.log" 3>&- &
+	pids+=($!)
+	rpid=$!
+	local _
+	for _ in $(seq 100); do [ -s "$d/ready" ] && return 0; sleep 0.1; done
+	cat "$d/relay.log"
+	return 1
+}
+
+@test "probe: --through fails while the relay's upstream is down, passes once it accepts" {
+	start_relay_for_probe
+	# The plain check passes: the relay's own socket accepts.
+	run "$PROBE" "$d/l"
+	[ "$status" -eq 0 ]
+	run "$PROBE" --through "$d/l"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "migsock-probe: $d/l: the relay accepted, then closed the connection: its upstream does not accept (is the daemon behind it running?)" ]
+	run "$PROBE" --through --quiet "$d/l"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	# An upstream that accepts and waits for its client, like libvirtd.
+	socat "UNIX-LISTEN:$d/up,fork" EXEC:cat 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/up"
+	run "$PROBE" --through --settle 0.3 "$d/l"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# Probes leave no line in the relay's log; of the three refused (the
+	# plain probe's too: the relay tried the upstream for it), the first is
+	# logged, the others counted in one line once the upstream accepts.
+	kill -TERM "$rpid"
+	wait "$rpid" || true
+	cat "$d/relay.log"
+	[ "$(grep -c ' conn ' "$d/relay.log")" -eq 1 ]
+	grep -q "upstream accepts again (2 more refused connections were not logged)" "$d/relay.log"
+}
+
+@test "probe: --through passes when the upstream speaks first" {
+	start_relay_for_probe
+	# An upstream that greets and hangs up at once, like an NBD server
+	# refusing: the greeting counts as reaching the upstream.
+	socat "UNIX-LISTEN:$d/up,fork" SYSTEM:'echo hello' 3>&- &
+	pids+=($!)
+	wait_for_socket "$d/up"
+	run "$PROBE" --through --settle 2 "$d/l"
+	[ "$status" -eq 0 ]
+}
+
+@test "probe: --settle takes seconds with units, and is refused otherwise" {
+	run "$PROBE" --through --settle soon "$d/l"
+	[ "$status" -eq 2 ]
+	[ "$output" = "migsock-probe: --settle soon: expected seconds from 0 to 86400 (e.g. 5, 0.5, 250ms, 2m)" ]
+}

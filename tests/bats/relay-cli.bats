@@ -220,12 +220,122 @@ echo_upstream() {
 	wait_exit "$rpid"
 	# Every line parses; the connection line has the documented fields.
 	jq -e . "$d/relay.log" >/dev/null
-	jq -e --arg pid "$BATS_TEST_NUMBER" 'select(.event == "conn")
-		| (.id | type == "number") and .channel == "up"
+	jq -e -s 'any(.[]; .event == "conn"
+		and (.id | type == "number") and .channel == "up"
 		and (.pid | type == "number") and .uid == 0 and .gid == 0
 		and .bytes_up == 5 and .bytes_down == 5
 		and (.duration_ms | type == "number") and .end == "closed"
-		and .detail == ""' "$d/relay.log"
+		and .detail == "")' "$d/relay.log"
+}
+
+@test "relay-cli: --log-format json: start lines, refusals, figures and errors are JSON too" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up" --log-format json \
+		--allow-uid 0 --mode 0666
+	# A refused peer (nobody is not in --allow-uid).
+	if [ "$(id -u)" = 0 ]; then
+		chmod 0755 "$d"
+		setpriv --reuid nobody --regid nogroup --clear-groups \
+			socat -t 2 - "UNIX-CONNECT:$d/l" <<<"x" >/dev/null 2>&1 || true
+		wait_grep "$d/relay.log" '"event":"refused"'
+	fi
+	kill -USR1 "$rpid"
+	wait_grep "$d/relay.log" '"event":"stats"'
+	kill -TERM "$rpid"
+	wait_exit "$rpid"
+	# A start failure in JSON mode is JSON as well.
+	"$RELAY" --log-format json --listen "$d/l2" --connect "$d/up" --mode 0999 2>>"$d/relay.log" || true
+	cat "$d/relay.log"
+	# Every line is an object with a time stamp, a level and an event.
+	jq -e -s 'length >= 4 and all(.[]; (.ts | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"))
+		and (.level | IN("info", "warn", "error")) and (.event | type == "string")
+		and (.msg | type == "string"))' "$d/relay.log"
+	jq -e -s --arg l "$d/l" --arg up "$d/up" 'any(.[]; .event == "listen" and .path == $l
+		and .upstream == $up and .upstream_state == "there" and .allow_uids == [0]
+		and .label == "-")' "$d/relay.log"
+	jq -e -s 'any(.[]; .event == "stats" and .channel == "up" and .open == 0)' "$d/relay.log"
+	jq -e -s 'any(.[]; .level == "error" and (.msg | startswith("--mode 0999: expected")))' "$d/relay.log"
+	if [ "$(id -u)" = 0 ]; then
+		jq -e -s 'any(.[]; .event == "refused" and .channel == "up" and .uid == 65534
+			and (.reason | contains("uid 65534 not allowed")))' "$d/relay.log"
+	fi
+}
+
+@test "relay-cli: one start line per listener: path, upstream, label, allow-list" {
+	mkdir "$d/a" "$d/b"
+	echo_upstream "$d/b/test-sock-driver"
+	start_relay --layout "$TOP/sockets/migration.layout" \
+		--listen-dir "$d/a" --connect-dir "$d/b" --allow-uid 0,107 --allow-gid 36
+	cat "$d/relay.log"
+	[ "$(grep -c 'listening on ' "$d/relay.log")" -eq 3 ]
+	grep -qx "migsock-relay: listening on $d/a/test-sock-driver: channel driver, upstream $d/b/test-sock-driver (there), label -, allow uid 0,107; gid 36" "$d/relay.log"
+	# qemu and nbd upstreams appear during a migration: no warning for them.
+	grep -qx "migsock-relay: listening on $d/a/test-sock-qemu: channel qemu, upstream $d/b/test-sock-qemu (missing, needed during a migration), label -, allow uid 0,107; gid 36" "$d/relay.log"
+	[ "$(grep -c 'warn\|is missing' "$d/relay.log")" -eq 0 ]
+}
+
+@test "relay-cli: a missing upstream that must always exist is a warning at start" {
+	mkdir "$d/a" "$d/b"
+	start_relay --layout "$TOP/sockets/migration.layout" \
+		--listen-dir "$d/a" --connect-dir "$d/b" --channels driver,qemu
+	cat "$d/relay.log"
+	grep -qx "migsock-relay: driver: upstream $d/b/test-sock-driver is missing: connections are refused until it accepts (start the daemon, or check --connect)" "$d/relay.log"
+	[ "$(grep -c 'is missing' "$d/relay.log")" -eq 1 ]
+}
+
+@test "relay-cli: refuses --listen twice, --listen equal to --connect, --allow-context without SELinux" {
+	run "$RELAY" --listen "$d/l" --listen "$d/m" --connect "$d/up"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--listen given twice"* ]]
+	run "$RELAY" --listen "$d/l" --connect "$d/l"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"would connect to itself"* ]]
+	# The same socket by another spelling: found by inode, and removed.
+	run "$RELAY" --listen "$d/l" --connect "$d/../${d##*/}/l"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"this relay's own listening socket"* ]]
+	[ ! -e "$d/l" ]
+	if ! selinuxenabled 2>/dev/null; then
+		run "$RELAY" --listen "$d/l" --connect "$d/up" --allow-context system_u:system_r:svirt_t:s0
+		[ "$status" -eq 5 ]
+		[[ "$output" == *"SELinux is disabled here, so peers have no context"* ]]
+		[ ! -e "$d/l" ]
+	fi
+}
+
+@test "relay-cli: SIGUSR1 prints each channel's figures without stopping" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	bg "$d/held" "$HELPER" client "$d/l" hold
+	wait_grep "$d/held" "held"
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"12345"
+	[ "$output" = "12345" ]
+	wait_grep "$d/relay.log" "conn [0-9]* up: .* 6 bytes up, 6 bytes down"
+	rm "$d/up" # the next connection is refused
+	socat -u OPEN:/dev/null "UNIX-CONNECT:$d/l" || true
+	wait_grep "$d/relay.log" "refused: no socket"
+	kill -USR1 "$rpid"
+	wait_grep "$d/relay.log" "stats up: "
+	cat "$d/relay.log"
+	# The held connection is still open, its 5 bytes each way counted.
+	grep -q "stats up: 1 open, 3 total, 11 bytes up, 11 bytes down, 1 refused" "$d/relay.log"
+	kill -0 "$rpid"
+}
+
+@test "relay-cli: probes are counted, not logged" {
+	echo_upstream "$d/up"
+	start_relay --listen "$d/l" --connect "$d/up"
+	local _
+	for _ in 1 2 3 4 5; do
+		"$MIGSOCK_BIN/migsock-probe" "$d/l"
+	done
+	run socat -t 2 - "UNIX-CONNECT:$d/l" <<<"real"
+	[ "$output" = "real" ]
+	wait_grep "$d/relay.log" "conn 6 up: .*5 bytes up"
+	kill -USR1 "$rpid"
+	wait_grep "$d/relay.log" "stats up: 0 open, 6 total"
+	cat "$d/relay.log"
+	[ "$(grep -c ' conn ' "$d/relay.log")" -eq 1 ]
 }
 
 # --- layout ------------------------------------------------------------------
@@ -266,7 +376,7 @@ echo_upstream() {
 
 @test "relay-cli: a malformed layout is refused with file and line" {
 	printf 'qemu sock 0660 -\nbad line\n' >"$d/bad.layout"
-	run "$RELAY" --layout "$d/bad.layout" --listen-dir "$d" --connect-dir "$d"
+	run "$RELAY" --layout "$d/bad.layout" --listen-dir "$d" --connect-dir "$d/elsewhere"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"$d/bad.layout:2"* ]]
 	[ ! -e "$d/sock" ]

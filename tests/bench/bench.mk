@@ -6,7 +6,7 @@ MSBENCH := $(BUILDDIR)/bench/msbench
 BENCH_DEPS = $(MSBENCH) $(filter %/migsock-relay,$(BINS))
 BENCH_ENV = MSBENCH=$(abspath $(MSBENCH)) MIGSOCK_BIN=$(abspath $(BUILDDIR)/bin)
 
-MSBENCH_SRCS := tests/bench/msbench.c tests/bench/report.c
+MSBENCH_SRCS := tests/bench/msbench.c tests/bench/report.c tests/bench/watch.c
 
 $(MSBENCH): $(MSBENCH_SRCS) tests/bench/msbench.h $(LIBA) $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)

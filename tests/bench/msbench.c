@@ -8,6 +8,9 @@
  *                                         forwarder's memory while held
  *   msbench wait   --connect PATH         until something accepts at PATH
  *   msbench report FILE                   the table from the results lines
+ *   msbench targets FILE                  issue 12's targets, TSV (report.c)
+ *   msbench memwatch --cgroup DIR...      peak memory of a cgroup (watch.c)
+ *   msbench spin                          a CPU hog (watch.c)
  *
  * The client talks to `msbench server` either directly or through a
  * forwarder under test (migsock-relay, socat). With --pid FORWARDER it reads
@@ -455,6 +458,23 @@ static int tree_usage(pid_t root, bool memory, struct tree_usage *u,
 	return 0;
 }
 
+/* The PIDs of @root and all its descendants, into *@out (malloc'd). */
+static size_t tree_pids(pid_t root, pid_t **out)
+{
+	_cleanup_free_ struct proc_row *rows = NULL;
+	size_t n = scan_procs(&rows), k = 0;
+	pid_t *pids = calloc(n ? n : 1, sizeof(*pids));
+
+	*out = pids;
+	if (!pids)
+		return 0;
+	qsort(rows, n, sizeof(*rows), cmp_pid);
+	for (size_t i = 0; i < n; i++)
+		if (descends_from(rows, n, &rows[i], root))
+			pids[k++] = rows[i].pid;
+	return k;
+}
+
 static double ticks_to_s(uint64_t ticks)
 {
 	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
@@ -660,11 +680,15 @@ static noreturn void usage(int code)
 		"       msbench hold   --connect PATH [--conns N] [--pid PID]\n"
 		"       msbench wait   --connect PATH [--timeout SECONDS]\n"
 		"       msbench report RESULTS-FILE\n"
+		"       msbench targets RESULTS-FILE\n"
+		"       msbench memwatch --cgroup DIR... (see msbench memwatch --help)\n"
+		"       msbench spin [--timeout SECONDS]\n"
 		"Sizes take K, M, G suffixes (powers of 1024). --sndbuf: SO_SNDBUF of\n"
 		"the client's sockets (on a UNIX stream socket the sender's buffer\n"
 		"bounds the bytes in flight). --pid: the forwarder\n"
-		"between client and server; its CPU time and memory, summed over its\n"
-		"descendants, are printed too.\n");
+		"between client and server; its CPU time and memory (with stream: peak\n"
+		"RSS and the capacity of its pipes), summed over its descendants, are\n"
+		"printed too.\n");
 	exit(code);
 }
 
@@ -843,11 +867,113 @@ static struct tree_usage forwarder_cpu(pid_t pid)
 	return u;
 }
 
+/* The forwarder's memory while the streams run: a thread samples it
+ * every 250 ms (the first time 200 ms in, when socat has forked its
+ * children: the list of processes is taken then and kept, so later samples
+ * cost a few reads of /proc). VmHWM at the end gives the true peak RSS;
+ * pipe capacity has no high-water mark, hence the samples. */
+struct mem_watch {
+	pid_t root;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	struct mem_sample peak;
+	uint64_t rss_end_kib;
+	unsigned samples;
+};
+
+/* Wait @ms or until the watch is done; true when done. */
+static bool watch_wait(struct mem_watch *w, long ms)
+{
+	struct timespec ts;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->done &&
+	       pthread_cond_timedwait(&w->cond, &w->lock, &ts) != ETIMEDOUT)
+		;
+	done = w->done;
+	pthread_mutex_unlock(&w->lock);
+	return done;
+}
+
+static void *mem_watch_thread(void *arg)
+{
+	struct mem_watch *w = arg;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	long wait_ms = 200;
+
+	while (!watch_wait(w, wait_ms)) {
+		struct mem_sample s;
+
+		if (!pids)
+			n = tree_pids(w->root, &pids);
+		mem_sample(pids, n, &s);
+		mem_peak(&w->peak, &s);
+		w->samples++;
+		wait_ms = 250;
+	}
+	return NULL;
+}
+
+static void mem_watch_start(struct mem_watch *w, pthread_t *tid, pid_t root)
+{
+	*w = (struct mem_watch){ .root = root };
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (pthread_create(tid, NULL, mem_watch_thread, w))
+		die(MS_EXIT_SYS, "cannot start the memory watch thread");
+}
+
+/* Stop the watch and fold in a last sample, taken now, while every
+ * connection is still open. */
+static void mem_watch_stop(struct mem_watch *w, pthread_t tid)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	struct mem_sample s;
+	size_t n;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(tid, NULL);
+	n = tree_pids(w->root, &pids);
+	mem_sample(pids, n, &s);
+	mem_peak(&w->peak, &s);
+	w->samples++;
+	/* VmHWM is each process's own lifetime peak: the sum at the end, not
+	 * the largest sum seen. */
+	w->peak.hwm_kib = s.hwm_kib;
+	w->rss_end_kib = s.rss_kib;
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+}
+
+static void print_mem_watch(const struct mem_watch *w)
+{
+	printf(" fwd_hwm_kib=%" PRIu64 " fwd_rss_kib=%" PRIu64 " fwd_rss_peak_kib=%" PRIu64,
+	       w->peak.hwm_kib, w->rss_end_kib, w->peak.rss_kib);
+	if (w->peak.pipes_kib >= 0)
+		printf(" fwd_pipes_kib=%" PRId64, w->peak.pipes_kib);
+	printf(" pipe_budget_kib=%" PRIu64 " mem_samples=%u", pipe_budget_kib(),
+	       w->samples);
+}
+
 /* fwd_cpu_s: schedstat nanoseconds where the kernel has them, else
  * utime+stime; fwd_stat_cpu_s: utime+stime from /proc/PID/stat. */
 static void print_stream_result(const struct opts *o, uint64_t total,
 				double secs, struct tree_usage t0,
-				struct tree_usage t1, const struct stream_job *jobs)
+				struct tree_usage t1, const struct stream_job *jobs,
+				const struct mem_watch *mw)
 {
 	uint64_t client_ns = 0, server_ns = 0, reads = 0;
 	double gb = (double)total / 1e9;
@@ -858,10 +984,12 @@ static void print_stream_result(const struct opts *o, uint64_t total,
 	       o->streams > 1 ? "parallel" : "stream", o->streams, total,
 	       o->sampled ? "sampled" : "full", secs, gb / secs);
 	if (o->pid)
-		printf(" fwd_cpu_s=%.3f fwd_cpu_s_per_gb=%.4f fwd_stat_cpu_s=%.2f"
-		       " fwd_runs_per_mb=%.2f",
-		       cpu_s, cpu_s / gb, stat_s,
+		printf(" fwd_cpu_s=%.3f fwd_cpu_s_per_gb=%.4f fwd_cpu_s_per_gib=%.4f"
+		       " fwd_stat_cpu_s=%.2f fwd_runs_per_mb=%.2f",
+		       cpu_s, cpu_s / gb, cpu_s / ((double)total / (1u << 30)), stat_s,
 		       (double)(t1.runs - t0.runs) / ((double)total / 1e6));
+	if (o->pid)
+		print_mem_watch(mw);
 	/* The ends' own costs: the forwarder can raise them (small skbs,
 	 * more wake-ups), which its own CPU time does not show. */
 	for (unsigned i = 0; i < o->streams; i++) {
@@ -908,6 +1036,10 @@ static int cmd_stream(const struct opts *o)
 		if (pthread_create(&tids[i], NULL, stream_thread, &jobs[i]))
 			die(MS_EXIT_SYS, "cannot start stream thread %u", i);
 	struct tree_usage cpu0 = forwarder_cpu(o->pid);
+	struct mem_watch mw = { 0 };
+	pthread_t mw_tid;
+	if (o->pid)
+		mem_watch_start(&mw, &mw_tid, o->pid);
 	pthread_barrier_wait(&start);
 	double t0 = now_s();
 	for (unsigned i = 0; i < o->streams; i++)
@@ -915,6 +1047,8 @@ static int cmd_stream(const struct opts *o)
 	double secs = now_s() - t0;
 	/* Sampled before any connection closes: socat's children still live. */
 	struct tree_usage cpu1 = forwarder_cpu(o->pid);
+	if (o->pid)
+		mem_watch_stop(&mw, mw_tid);
 	for (unsigned i = 0; i < o->streams; i++) {
 		if (jobs[i].failed && !failed++)
 			log_error("stream %u: %s", i, jobs[i].err.msg);
@@ -923,7 +1057,7 @@ static int cmd_stream(const struct opts *o)
 	pthread_barrier_destroy(&start);
 	if (failed)
 		return MS_EXIT_FAIL;
-	print_stream_result(o, per * o->streams, secs, cpu0, cpu1, jobs);
+	print_stream_result(o, per * o->streams, secs, cpu0, cpu1, jobs, &mw);
 	return 0;
 }
 
@@ -1077,6 +1211,12 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc, argv);
+	if (strcmp(cmd, "targets") == 0)
+		return cmd_targets(argc, argv);
+	if (strcmp(cmd, "memwatch") == 0)
+		return cmd_memwatch(argc, argv);
+	if (strcmp(cmd, "spin") == 0)
+		return cmd_spin(argc, argv);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0)
 		usage(0);
 	parse_opts(argc - 1, argv + 1, &o);
@@ -1091,5 +1231,5 @@ int main(int argc, char **argv)
 		return cmd_hold(&o);
 	if (strcmp(cmd, "wait") == 0)
 		return cmd_wait(&o);
-	die(MS_EXIT_USAGE, "unknown command %s: use server, stream, rr, hold, wait or report", cmd);
+	die(MS_EXIT_USAGE, "unknown command %s: use server, stream, rr, hold, wait, report, targets, memwatch or spin", cmd);
 }

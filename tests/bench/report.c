@@ -2,7 +2,9 @@
 /* report.c - `msbench report FILE`: the benchmark's table from the results
  * lines run-bench collected ("case=C run=R test=T key=value ..."): medians
  * with min-max, ratios against the direct connection and socat's defaults,
- * and the issue's targets for migsock-relay beside them. */
+ * and issue 12's targets for migsock-relay beside them. `msbench targets
+ * FILE` gives the same verdicts as TSV rows, for the results folder's
+ * table of every target (tests/bench/run-results). */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -15,7 +17,7 @@
 #include "util.h"
 
 /* Results lines are "case=C run=R test=T key=value ...". */
-#define MAX_KV 16
+#define MAX_KV 32
 #define MAX_RECS 4096
 #define MAX_CASES 8
 
@@ -90,7 +92,7 @@ static void parse_rec(char *line, struct rec *rc)
 
 static int load_results(const char *file, struct results *r, struct ms_error *e)
 {
-	char line[1024];
+	char line[2048];
 	FILE *f = fopen(file, "re");
 
 	if (!f)
@@ -222,7 +224,7 @@ static void print_throughput(const struct results *r)
 {
 	printf(ROW, "case", "1 stream GB/s", "fwd CPU", "client/server", "fwd",
 	       "parallel GB/s", "fwd CPU");
-	printf(ROW, "", "", "s/GB", "CPU s/GB", "runs/MB", "(aggregate)", "s/GB");
+	printf(ROW, "", "", "s/GiB", "CPU s/GB", "runs/MB", "(aggregate)", "s/GiB");
 	for (int i = 0; i < r->ncases; i++) {
 		const char *c = r->cases[i];
 		char one[40], cpu1[16], ends[32], runs[16], par[40], cpup[16];
@@ -230,45 +232,61 @@ static void print_throughput(const struct results *r)
 		double sv = med(r, c, "stream", "server_cpu_s_per_gb");
 
 		cell_range(one, sizeof(one), stat_of(r, c, "stream", "gbps"), 1);
-		cell(cpu1, sizeof(cpu1), med(r, c, "stream", "fwd_cpu_s_per_gb"), 3, "");
+		cell(cpu1, sizeof(cpu1), med(r, c, "stream", "fwd_cpu_s_per_gib"), 3, "");
 		if (cl == cl && sv == sv)
 			snprintf(ends, sizeof(ends), "%.3f/%.3f", cl, sv);
 		else
 			snprintf(ends, sizeof(ends), "-");
 		cell(runs, sizeof(runs), med(r, c, "stream", "fwd_runs_per_mb"), 1, "");
 		cell_range(par, sizeof(par), stat_of(r, c, "parallel", "gbps"), 1);
-		cell(cpup, sizeof(cpup), med(r, c, "parallel", "fwd_cpu_s_per_gb"), 3, "");
+		cell(cpup, sizeof(cpup), med(r, c, "parallel", "fwd_cpu_s_per_gib"), 3, "");
 		printf(ROW, c, one, cpu1, ends, runs, par, cpup);
 	}
 	printf("\n");
 }
 
 #undef ROW
-#define ROW "%-10s %-10s %-10s %-10s %-12s %-12s\n"
+#define ROW "%-10s %-8s %-8s | %-6s %-8s %-8s %-8s | %-8s %-8s %-8s\n"
+
+/* KiB to MiB, NAN staying NAN. */
+static double mib(double kib)
+{
+	return kib / 1024;
+}
 
 static void print_latency_memory(const struct results *r)
 {
-	printf(ROW, "case", "RTT p50", "RTT p99", "idle:", "idle: VmHWM", "idle: Pss");
-	printf(ROW, "", "us", "us", "procs", "sum MiB", "sum MiB");
+	printf(ROW, "case", "RTT p50", "RTT p99", "idle:", "VmHWM", "VmRSS", "Pss",
+	       "parallel:", "VmRSS", "pipes");
+	printf(ROW, "", "us", "us", "procs", "sum MiB", "sum MiB", "sum MiB", "VmHWM MiB",
+	       "peak MiB", "peak MiB");
 	for (int i = 0; i < r->ncases; i++) {
 		const char *c = r->cases[i];
-		char p50[16], p99[16], procs[16], hwm[16], pss[16];
+		char p50[16], p99[16], procs[16], hwm[16], rss[16], pss[16];
+		char phwm[16], prss[16], pipes[16];
 
 		cell(p50, sizeof(p50), med(r, c, "rr", "p50_us"), 1, "");
 		cell(p99, sizeof(p99), med(r, c, "rr", "p99_us"), 1, "");
 		cell(procs, sizeof(procs), med(r, c, "hold", "fwd_procs"), 0, "");
-		cell(hwm, sizeof(hwm), med(r, c, "hold", "fwd_hwm_kib") / 1024, 1, "");
-		cell(pss, sizeof(pss), med(r, c, "hold", "fwd_pss_kib") / 1024, 1, "");
-		printf(ROW, c, p50, p99, procs, hwm, pss);
+		cell(hwm, sizeof(hwm), mib(med(r, c, "hold", "fwd_hwm_kib")), 1, "");
+		cell(rss, sizeof(rss), mib(med(r, c, "hold", "fwd_rss_kib")), 1, "");
+		cell(pss, sizeof(pss), mib(med(r, c, "hold", "fwd_pss_kib")), 1, "");
+		cell(phwm, sizeof(phwm), mib(med(r, c, "parallel", "fwd_hwm_kib")), 1, "");
+		cell(prss, sizeof(prss), mib(med(r, c, "parallel", "fwd_rss_peak_kib")), 1, "");
+		cell(pipes, sizeof(pipes), mib(med(r, c, "parallel", "fwd_pipes_kib")), 1, "");
+		printf(ROW, c, p50, p99, procs, hwm, rss, pss, phwm, prss, pipes);
 	}
 	printf("\nfwd CPU: the forwarder's time on CPU (schedstat, all its processes\n"
-	       "and threads) per GB moved; client/server: the two ends' own CPU per GB\n"
+	       "and threads) per GiB moved; client/server: the two ends' own CPU per GB\n"
 	       "(a forwarder can make receiving dearer); fwd runs/MB: times the\n"
 	       "forwarder was put on a CPU per MB, about its wake-ups. idle: the\n"
 	       "forwarder holding the idle connections, summed over its processes;\n"
 	       "socat forks one per connection, so its VmHWM sum counts shared pages\n"
-	       "once per process, Pss shares them out. Both are user memory: pipe\n"
-	       "and socket buffers live in the kernel and are not in them.\n\n");
+	       "once per process, Pss shares them out. parallel: the forwarder moving\n"
+	       "the parallel streams: VmHWM summed at the end (each process's peak),\n"
+	       "the largest VmRSS sum sampled every 250 ms, and the largest capacity\n"
+	       "of the pipes it held (kernel memory, in no RSS; read with\n"
+	       "pidfd_getfd, root only). Socket buffers are in none of them.\n\n");
 }
 
 #undef ROW
@@ -287,7 +305,7 @@ static void print_ratios(const struct results *r, const char *base)
 		if (!any++)
 			printf("%-10s %-10s %-10s %-10s %-10s %-10s   (vs %s)\n", "ratio",
 			       "1 stream", "parallel", "RTT p50", "RTT p99",
-			       "CPU/GB", base);
+			       "CPU/GiB", base);
 		cell(one, sizeof(one), med(r, c, "stream", "gbps") /
 		     med(r, base, "stream", "gbps"), 2, "x");
 		cell(par, sizeof(par), med(r, c, "parallel", "gbps") /
@@ -296,8 +314,8 @@ static void print_ratios(const struct results *r, const char *base)
 		     med(r, base, "rr", "p50_us"), 2, "x");
 		cell(p99, sizeof(p99), med(r, c, "rr", "p99_us") /
 		     med(r, base, "rr", "p99_us"), 2, "x");
-		cell(cpu, sizeof(cpu), med(r, c, "stream", "fwd_cpu_s_per_gb") /
-		     med(r, base, "stream", "fwd_cpu_s_per_gb"), 2, "x");
+		cell(cpu, sizeof(cpu), med(r, c, "stream", "fwd_cpu_s_per_gib") /
+		     med(r, base, "stream", "fwd_cpu_s_per_gib"), 2, "x");
 		printf("%-10s %-10s %-10s %-10s %-10s %-10s\n", c, one, par, p50,
 		       p99, base[0] == 'd' ? "-" : cpu);
 	}
@@ -342,37 +360,145 @@ static struct stat3 paired_ratio(const struct results *r, const char *a,
 	return stat3_of(v, n);
 }
 
-/* One target: the ratio of the medians, the median of the paired ratios
- * (the verdict's basis when there is one) and the limit. */
-static void print_target(const struct results *r, const char *what,
-			 const char *base, const char *test, const char *key,
-			 double limit, bool at_least)
-{
-	double of_medians = med(r, "relay", test, key) / med(r, base, test, key);
-	struct stat3 p = paired_ratio(r, "relay", base, test, key);
-	double basis = p.n ? p.med : of_medians;
-	const char *verdict = basis != basis ? "not measured"
-			      : (at_least ? basis >= limit : basis <= limit) ? "met"
-			      : "MISSED";
-	char paired[48];
+/* Issue 12's ratio targets for migsock-relay: relay/base of @key in @test. */
+struct target {
+	const char *what, *base, *test, *key;
+	double limit;
+	bool at_least;
+};
 
-	if (p.n)
-		snprintf(paired, sizeof(paired), "%.2fx (%.2f-%.2f)", p.med, p.min, p.max);
+static const struct target targets[] = {
+	{ "one stream, relay / direct AF_UNIX", "direct", "stream", "gbps", 0.95, true },
+	{ "streams, relay / direct", "direct", "parallel", "gbps", 0.95, true },
+	{ "64 B round trip p50, relay / direct", "direct", "rr", "p50_us", 2.0, false },
+};
+
+/* A target's figures: the ratio of the medians, the median of the paired
+ * ratios (the verdict's basis when there is one), the verdict, and how far
+ * from the limit a miss is, in percent of the limit. */
+struct outcome {
+	char what[64];
+	double of_medians, basis, miss_pct;
+	struct stat3 paired;
+	const char *verdict;
+};
+
+static struct outcome judge(const struct results *r, const struct target *t)
+{
+	struct outcome o = { 0 };
+	double streams = med(r, "relay", t->test, "streams");
+
+	/* The parallel test's label starts with its stream count. */
+	if (strcmp(t->test, "parallel") == 0)
+		snprintf(o.what, sizeof(o.what), "%.0f %s", streams == streams ? streams : 0,
+			 t->what);
 	else
-		snprintf(paired, sizeof(paired), "-");
-	printf("  %-30s %7.2fx   %-20s %s %.2fx   %s\n", what, of_medians, paired,
-	       at_least ? ">=" : "<=", limit, verdict);
+		snprintf(o.what, sizeof(o.what), "%s", t->what);
+	o.of_medians = med(r, "relay", t->test, t->key) / med(r, t->base, t->test, t->key);
+	o.paired = paired_ratio(r, "relay", t->base, t->test, t->key);
+	o.basis = o.paired.n ? o.paired.med : o.of_medians;
+	if (o.basis != o.basis)
+		o.verdict = "not measured";
+	else if (t->at_least ? o.basis >= t->limit : o.basis <= t->limit)
+		o.verdict = "met";
+	else
+		o.verdict = "MISSED";
+	o.miss_pct = t->at_least ? (1 - o.basis / t->limit) * 100
+				 : (o.basis / t->limit - 1) * 100;
+	return o;
+}
+
+/* The relay's memory with the parallel streams: RSS reported, the pipe
+ * capacity it held against its budget. */
+struct mem_outcome {
+	double hwm_kib, rss_kib, pipes_kib, budget_kib, streams;
+	const char *verdict;
+};
+
+static struct mem_outcome judge_memory(const struct results *r)
+{
+	struct mem_outcome m = {
+		.hwm_kib = med(r, "relay", "parallel", "fwd_hwm_kib"),
+		.rss_kib = med(r, "relay", "parallel", "fwd_rss_peak_kib"),
+		.pipes_kib = stat_of(r, "relay", "parallel", "fwd_pipes_kib").max,
+		.budget_kib = med(r, "relay", "parallel", "pipe_budget_kib"),
+		.streams = med(r, "relay", "parallel", "streams"),
+	};
+
+	if (stat_of(r, "relay", "parallel", "fwd_pipes_kib").n == 0)
+		m.pipes_kib = __builtin_nan("");
+	if (m.hwm_kib != m.hwm_kib)
+		m.verdict = "not measured";
+	else if (m.pipes_kib != m.pipes_kib)
+		m.verdict = "RSS reported; pipes not readable (root?)";
+	else if (m.budget_kib > 0 && m.pipes_kib > m.budget_kib)
+		m.verdict = "MISSED";
+	else
+		m.verdict = "met";
+	return m;
 }
 
 static void print_targets(const struct results *r)
 {
-	printf("targets for migsock-relay (issue 2)\n");
-	printf("  %-30s %8s   %-20s %-9s  %s\n", "", "medians", "paired by run",
+	char paired[48], verdict[48];
+	struct mem_outcome m = judge_memory(r);
+
+	printf("targets for migsock-relay (issue 12)\n");
+	printf("  %-36s %8s   %-20s %-9s  %s\n", "", "medians", "paired by run",
 	       "target", "verdict (paired)");
-	print_target(r, "one stream vs direct", "direct", "stream", "gbps", 0.9, true);
-	print_target(r, "one stream vs socat defaults", "socat", "stream", "gbps", 4, true);
-	print_target(r, "parallel streams vs direct", "direct", "parallel", "gbps", 0.85, true);
-	print_target(r, "RTT p50 vs direct", "direct", "rr", "p50_us", 2.5, false);
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+		const struct target *t = &targets[i];
+		struct outcome o = judge(r, t);
+
+		if (o.paired.n)
+			snprintf(paired, sizeof(paired), "%.2fx (%.2f-%.2f)", o.paired.med,
+				 o.paired.min, o.paired.max);
+		else
+			snprintf(paired, sizeof(paired), "-");
+		if (strcmp(o.verdict, "MISSED") == 0)
+			snprintf(verdict, sizeof(verdict), "MISSED by %.0f%%", o.miss_pct);
+		else
+			snprintf(verdict, sizeof(verdict), "%s", o.verdict);
+		printf("  %-36s %7.2fx   %-20s %s %.2fx   %s\n", o.what, o.of_medians,
+		       paired, t->at_least ? ">=" : "<=", t->limit, verdict);
+	}
+	printf("  relay memory, %.0f bulk streams: VmHWM %.1f MiB, VmRSS peak %.1f MiB,\n"
+	       "    pipes held %.1f MiB (largest of the runs) of a %.0f MiB pipe budget: %s\n",
+	       m.streams == m.streams ? m.streams : 0, mib(m.hwm_kib), mib(m.rss_kib),
+	       mib(m.pipes_kib), mib(m.budget_kib), m.verdict);
+}
+
+/* `msbench targets FILE`: one TSV row per target: figure, measured (the
+ * verdict's basis), target, verdict, note. */
+int cmd_targets(int argc, char **argv)
+{
+	struct results r = { 0 };
+	struct ms_error e;
+	struct mem_outcome m;
+
+	if (argc != 3)
+		die(MS_EXIT_USAGE, "targets needs one argument: the results file");
+	if (load_results(argv[2], &r, &e) < 0)
+		die_err(&e);
+	if (r.n == 0)
+		die(MS_EXIT_CONFIG, "%s holds no results: run the benchmark first", argv[2]);
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+		const struct target *t = &targets[i];
+		struct outcome o = judge(&r, t);
+
+		printf("%s\t%.2fx\t%s %.2fx\t%s", o.what, o.basis,
+		       t->at_least ? ">=" : "<=", t->limit, o.verdict);
+		if (strcmp(o.verdict, "MISSED") == 0)
+			printf(" by %.0f%%", o.miss_pct);
+		printf("\tmedian of %d paired runs, make bench\n", o.paired.n);
+	}
+	m = judge_memory(&r);
+	printf("relay RSS, %.0f bulk streams\tVmHWM %.1f MiB, VmRSS peak %.1f MiB; pipes %.1f MiB"
+	       "\treported; pipes <= %.0f MiB budget\t%s\tmake bench, medians; pipes: largest\n",
+	       m.streams == m.streams ? m.streams : 0, mib(m.hwm_kib), mib(m.rss_kib),
+	       mib(m.pipes_kib), mib(m.budget_kib), m.verdict);
+	free(r.recs);
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)

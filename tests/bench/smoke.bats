@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# tests/bench/smoke.bats - the benchmark's own test, run by `make check`:
+# tests/bench/smoke.bats - the benchmarks' own test, run by `make check`:
 # the load tool moves and checks every byte, catches a corrupted one, reads
-# a forwarder's processes, and the driver prints its table. Small sizes; no
-# speed is asserted anywhere.
+# a forwarder's processes (CPU, RSS, pipes), watches a cgroup, spins a
+# bounded CPU hog, the driver prints its table and targets, and (root, with
+# the pods' tools) one command writes a results folder holding every figure
+# of both benchmarks. Small sizes; no speed is asserted anywhere.
 # MSBENCH: the tool under test; MIGSOCK_BIN: where migsock-relay is.
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -36,6 +38,16 @@ start_socat() {
 	socat "UNIX-LISTEN:$dir/fwd.sock,fork" "UNIX-CONNECT:$dir/srv.sock" &
 	fwd_pid=$!
 	"$MSBENCH" wait --connect "$dir/fwd.sock" --timeout 10
+}
+
+# cat with stdin only: every other descriptor closed first.
+pipe_holder() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -le 2 ] || eval "exec $fd>&-"
+	done
+	exec cat >/dev/null 2>/dev/null
 }
 
 # The value of key $1 in the key=value line in $output.
@@ -136,4 +148,210 @@ value_of() {
 		grep -q "^$c " "$dir/out/report.txt"
 	done
 	grep -q "^targets for migsock-relay" "$dir/out/report.txt"
+}
+
+@test "report and targets: issue 12's targets from a results file" {
+	cat >"$dir/r.txt" <<-EOF
+	case=direct run=1 test=stream streams=1 bytes=100 gbps=10
+	case=relay run=1 test=stream streams=1 bytes=100 gbps=9.6
+	case=direct run=1 test=parallel streams=64 bytes=100 gbps=10
+	case=relay run=1 test=parallel streams=64 bytes=100 gbps=9 fwd_hwm_kib=3072 fwd_rss_peak_kib=2048 fwd_pipes_kib=16448 pipe_budget_kib=32768
+	case=direct run=1 test=rr size=64 count=10 p50_us=10 p99_us=20
+	case=relay run=1 test=rr size=64 count=10 p50_us=21 p99_us=40
+	EOF
+	run "$MSBENCH" targets "$dir/r.txt"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[0]}" == "one stream, relay / direct AF_UNIX"$'\t'"0.96x"$'\t'">= 0.95x"$'\t'"met"$'\t'* ]]
+	[[ "${lines[1]}" == "64 streams, relay / direct"$'\t'"0.90x"$'\t'">= 0.95x"$'\t'"MISSED by 5%"$'\t'* ]]
+	[[ "${lines[2]}" == *$'\t'"2.10x"$'\t'"<= 2.00x"$'\t'"MISSED by 5%"$'\t'* ]]
+	[[ "${lines[3]}" == "relay RSS, 64 bulk streams"$'\t'"VmHWM 3.0 MiB, VmRSS peak 2.0 MiB; pipes 16.1 MiB"$'\t'*$'\t'met$'\t'* ]]
+	# Pipes past the budget miss it.
+	sed -i 's/fwd_pipes_kib=16448/fwd_pipes_kib=40000/' "$dir/r.txt"
+	run "$MSBENCH" targets "$dir/r.txt"
+	[[ "${lines[3]}" == *$'\t'MISSED$'\t'* ]]
+	run "$MSBENCH" report "$dir/r.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"targets for migsock-relay (issue 12)"* ]]
+	[[ "$output" == *"64 streams, relay / direct"*"MISSED by 5%"* ]]
+}
+
+@test "through the relay: CPU per GiB, peak RSS and the pipes it holds" {
+	local relay=${MIGSOCK_BIN:-$TOP/build/bin}/migsock-relay
+	[ -x "$relay" ] || skip "no $relay (make)"
+	[ "$(id -u)" = 0 ] || skip "reading another process's pipes needs root"
+	"$relay" --listen "$dir/fwd.sock" --connect "$dir/srv.sock" 2>"$dir/relay.log" &
+	fwd_pid=$!
+	"$MSBENCH" wait --connect "$dir/fwd.sock" --timeout 10
+	run "$MSBENCH" stream --connect "$dir/fwd.sock" --bytes 256M --streams 8 --pid "$fwd_pid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	awk -v s="$(value_of fwd_cpu_s_per_gib)" 'BEGIN { exit !(s > 0) }'
+	[ "$(value_of fwd_hwm_kib)" -gt 0 ]
+	[ "$(value_of fwd_rss_kib)" -gt 0 ]
+	[ "$(value_of fwd_rss_peak_kib)" -gt 0 ]
+	# 8 streams through a splicing relay: at least one pipe per stream,
+	# 4 KiB or more each.
+	[ "$(value_of fwd_pipes_kib)" -ge 32 ]
+	[ "$(value_of pipe_budget_kib)" -gt 0 ]
+}
+
+@test "memwatch: peak RSS and pipe capacity of a cgroup's processes, until SIGTERM" {
+	# A stand-in cgroup: only cgroup.procs is read. cat holds the read end
+	# of a pipe of the default 64 KiB, and no other pipe (bats's closed).
+	sleep 30 | pipe_holder &
+	local holder=$!
+	mkdir "$dir/cg"
+	echo "$holder" >"$dir/cg/cgroup.procs"
+	"$MSBENCH" memwatch --cgroup "$dir/cg" --interval 0.05 --timeout 20 >"$dir/mw.out" &
+	local mw=$!
+	sleep 0.5
+	kill -TERM "$mw"
+	wait "$mw"
+	kill "$holder" 2>/dev/null || true
+	output=$(cat "$dir/mw.out")
+	echo "$output"
+	[ "$(value_of procs_max)" = 1 ]
+	[ "$(value_of rss_peak_kib)" -gt 0 ]
+	[ "$(value_of hwm_end_kib)" -gt 0 ]
+	[ "$(id -u)" != 0 ] || [ "$(value_of pipes_peak_kib)" = 64 ]
+	[ "$(value_of samples)" -ge 2 ]
+	run "$MSBENCH" memwatch --cgroup "$dir/nothing" --timeout 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no process in $dir/nothing/cgroup.procs"* ]]
+}
+
+@test "spin: a CPU hog that ends at its timeout and on SIGTERM" {
+	local t0=$SECONDS pid
+	run timeout 20 "$MSBENCH" spin --timeout 1
+	[ "$status" -eq 0 ]
+	[ $((SECONDS - t0)) -le 10 ]
+	"$MSBENCH" spin --timeout 60 &
+	pid=$!
+	sleep 0.3
+	# It burns CPU: utime+stime went up.
+	[ "$(awk '{ print $14 + $15 }' "/proc/$pid/stat")" -gt 0 ]
+	kill -TERM "$pid"
+	timeout 10 tail --pid="$pid" -f /dev/null
+	run "$MSBENCH" spin --timeout 0
+	[ "$status" -eq 2 ]
+}
+
+@test "run-results: the quiet-machine statement only under a load of 1" {
+	# Sourced in a shell of its own: it defines, and runs nothing.
+	run bash -c '. "$1" && is_quiet 0.99 && ! is_quiet 1.00 && ! is_quiet 7.5' _ \
+		"$TOP/tests/bench/run-results"
+	[ "$status" -eq 0 ]
+	run "$TOP/tests/bench/run-results" --dest "$dir/not-a-results-name"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"must start with results-"* ]]
+}
+
+# A results.tsv of the migration benchmark: one full row per case and
+# scenario of one run (see run-bench-migrate for the columns).
+fake_migrate_results() {
+	local c s pc hog
+	printf 'case\tscenario\trun\twall_s\telapsed_ms\tdowntime_ms\tmemory_bps\titerations\tmoved_bytes\tfwd_cpu_s\tload1\tfwd_wait_s\tfwd_rss_peak_kib\tfwd_pipes_peak_kib\tfwd_procs\tpostcopy\tpostcopy_requests\thog_cpu_s\tsetup_s\n'
+	for s in one parallel postcopy contention; do
+		for c in a b d; do
+			[ "$s" != postcopy ] || [ "$c" != d ] || continue
+			pc=0 hog=0
+			[ "$s" != postcopy ] || pc=1
+			[ "$s" != contention ] || hog=3.5
+			printf '%s\t%s\t1\t5.1\t%s\t80\t600000000\t4\t2147483648\t0.5\t0.2\t0.1\t3000\t512\t2\t%s\t3\t%s\t20\n' \
+				"$c" "$s" "$([ "$c" = b ] && echo 4000 || echo 5000)" "$pc" "$hog"
+		done
+	done
+}
+
+@test "bench-migrate: every figure or no table; the targets from its results" {
+	local rbm=$TOP/tests/bench/migrate/run-bench-migrate
+	fake_migrate_results >"$dir/results.tsv"
+	check() {
+		bash -c '. "$1"; OUT=$2; CASES="a b d"; RUNS=1
+			SCENARIOS="one parallel postcopy contention"; check_results' _ "$rbm" "$dir"
+	}
+	run check
+	[ "$status" -eq 0 ]
+	# A missing figure, a post-copy that never switched, hogs that never
+	# ran, a missing migration: each is named.
+	sed -i '3s/\t3000\t/\tnan\t/' "$dir/results.tsv"
+	run check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"b one run 1: no fwd_rss_peak_kib"* ]]
+	fake_migrate_results | awk -F'\t' -v OFS='\t' '$2 == "postcopy" { $16 = 0 } $2 == "contention" { $18 = 0 } 1' \
+		| grep -v '^d.parallel' >"$dir/results.tsv"
+	run check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"a postcopy run 1: the migration never switched to post-copy"* ]]
+	[[ "$output" == *"d contention run 1: the CPU hogs did not run"* ]]
+	[[ "$output" == *"10 results for 11 migrations"* ]]
+	# The targets: 4000/5000 ms is 0.80 against no forwarder and socat.
+	fake_migrate_results >"$dir/results.tsv"
+	run bash -c '. "$1"; report_targets_tsv "$2"' _ "$TOP/tests/bench/migrate/report.bash" "$dir/results.tsv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[0]}" == "e2e one connection, relay / no forwarder (shared dir)"$'\t'"0.80x"$'\t'"<= 1.05x"$'\t'"met"$'\t'* ]]
+	[[ "${lines[3]}" == "e2e contention: one connection, a CPU hog per core, relay / socat -b 1048576"$'\t'"0.80x"$'\t'"<= 0.80x"$'\t'"met"$'\t'* ]]
+	sed -i 's/^b\tcontention\t1\t5.1\t4000/b\tcontention\t1\t5.1\t4500/' "$dir/results.tsv"
+	run bash -c '. "$1"; report_targets_tsv "$2"' _ "$TOP/tests/bench/migrate/report.bash" "$dir/results.tsv"
+	[[ "${lines[3]}" == *$'\t'"0.90x"$'\t'"<= 0.80x"$'\t'"MISSED by 12%"$'\t'* ]]
+	run bash -c '. "$1"; report_table "$2" /dev/null' _ "$TOP/tests/bench/migrate/report.bash" "$dir/results.tsv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"post-copy (after one pre-copy pass): median [min-max] of 1 runs"* ]]
+	[[ "$output" == *"CPU seconds the hogs got during the migration"* ]]
+}
+
+# The whole pipeline, small: make bench's driver and every migration
+# scenario and case, then the folder. Minutes, not seconds: real pods and
+# TCG guests. Asserts every figure is there, never a speed.
+@test "run-results --smoke: one command writes a results folder with every figure" {
+	[ "$(id -u)" = 0 ] || skip "needs root (runc, libvirtd)"
+	local t
+	for t in runc tini libvirtd virsh qemu-system-x86_64 qemu-img busybox socat jq; do
+		command -v "$t" >/dev/null || skip "needs $t (make deps)"
+	done
+	for t in migsock-relay migsock-migrate; do
+		[ -x "${MIGSOCK_BIN:-$TOP/build/bin}/$t" ] || skip "no $t (make)"
+	done
+	local out=$dir/results-smoke
+	mkdir -p "$dir/results-old"
+	run timeout --kill-after=60 2400 "$TOP/tests/bench/run-results" --smoke --dest "$out"
+	echo "$output" | tail -n 80
+	[ "$status" -eq 0 ]
+	# The old folder beside it is gone, the new one complete.
+	[ ! -e "$dir/results-old" ]
+	for t in README.md table.txt targets.tsv plot.svg raw/bench-results.txt \
+		raw/migrate-results.tsv raw/migrate-incidents.tsv; do
+		[ -s "$out/$t" ]
+	done
+	# Every target of issue 12, each measured.
+	[ "$(grep -c . "$out/targets.tsv")" -eq 9 ]
+	[ "$(grep -c 'not measured' "$out/targets.tsv")" -eq 0 ]
+	for t in "e2e --parallel 4, relay / no forwarder" "e2e one connection, relay / no forwarder" \
+		"e2e post-copy" "e2e contention: one connection, a CPU hog per core, relay / socat -b 1048576" \
+		"one stream, relay / direct" "8 streams, relay / direct" "64 B round trip p50" "relay RSS"; do
+		grep -q "^$t" "$out/targets.tsv"
+	done
+	# Every migration row has every figure; post-copy switched; hogs ran.
+	awk -F'\t' 'NR > 1 { for (i = 4; i <= 19; i++) if ($i == "nan" || $i == "") exit 1 }' \
+		"$out/raw/migrate-results.tsv"
+	[ "$(awk -F'\t' '$2 == "postcopy" && $16 == 1' "$out/raw/migrate-results.tsv" | wc -l)" -eq 2 ]
+	[ "$(awk -F'\t' '$2 == "contention" && $18 > 0' "$out/raw/migrate-results.tsv" | wc -l)" -eq 3 ]
+	# The README names the commit and the load, and calls the machine
+	# quiet exactly when the load was under 1.
+	grep -q "^- Commit measured: $(git -C "$TOP" rev-parse HEAD)" "$out/README.md"
+	local load
+	load=$(sed -n 's/.*load average (1, 5, 15 min) at start: \([0-9.]*\).*/\1/p' "$out/README.md")
+	[ -n "$load" ]
+	if awk -v l="$load" 'BEGIN { exit !(l < 1) }'; then
+		grep -q '^- Quiet machine' "$out/README.md"
+	else
+		grep -q '^- Not a quiet machine' "$out/README.md"
+		[ "$(grep -c '^- Quiet machine' "$out/README.md")" -eq 0 ]
+	fi
+	grep -q '<svg' "$out/plot.svg"
+	grep -q '^issue 12 targets' "$out/table.txt"
 }

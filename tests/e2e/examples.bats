@@ -129,5 +129,33 @@ small_guest() {
 		[[ "$output" == usage:* ]]
 		n=$((n + 1))
 	done
-	[ "$n" -eq 7 ]
+	[ "$n" -eq 8 ]
+}
+
+# Last: it stops the pods' sidecars, and runs the relays itself.
+@test "examples: migrate-by-hand.sh (its own relays, probe --through, migrate, tear down)" {
+	small_guest ex-by-hand
+	# The sidecars hold the sockets this script creates: stop them (their
+	# relays drain and remove their sockets).
+	local c
+	for c in "$SRC_SIDECAR_CTR" "$DST_SIDECAR_CTR"; do
+		[ -n "$c" ] || continue
+		runc --root "$RUNC_ROOT" kill "$c" TERM
+	done
+	local _
+	for _ in $(seq 100); do
+		[ ! -e "$SRC_SOCKDIR_HOST/test-sock-driver" ] &&
+			[ ! -e "$DST_SOCKDIR_HOST/test-sock-driver" ] && break
+		sleep 0.1
+	done
+	[ ! -e "$SRC_SOCKDIR_HOST/test-sock-driver" ]
+	run env DAEMON_DIR="$SOCKDIR" MIGSOCK_BIN="$MIGSOCK_BIN" "$EX/migrate-by-hand.sh" \
+		"$POD_STATE/src/root/run/libvirt/libvirt-sock" \
+		"$POD_STATE/dst/root/run/libvirt/libvirt-sock" \
+		"$SRC_SOCKDIR_HOST" "$DST_SOCKDIR_HOST" "$guest" --no-progress
+	echo "$output"
+	[ "$status" -eq 0 ]
+	guest_verify "$guest" dst
+	# Torn down: no relay socket left in either directory.
+	[ -z "$(find "$SRC_SOCKDIR_HOST" "$DST_SOCKDIR_HOST" -type s)" ]
 }

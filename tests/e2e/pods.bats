@@ -79,6 +79,14 @@ ctr_pid() {
 	# The leftover check sees running pods (so it can fail).
 	run no_leftovers "$state"
 	[ "$status" -ne 0 ]
+	# The destination daemon stops: its sidecar relay still runs, but is
+	# not ready (migsock-probe --through, as a kubelet would probe it).
+	runc --root "$RUNC_ROOT" kill "$DST_CTR" KILL
+	run "$PODS" status --state "$state"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"dst sidecar: not ready (migsock-probe --through /run/migsock/test-sock-driver)"* ]]
+	[[ $output == *"its upstream does not accept"* ]]
 
 	run "$PODS" down --state "$state"
 	[ "$status" -eq 0 ]

@@ -121,9 +121,17 @@ config() {
 	hc=$(config '{{index .Docker.Config.Healthcheck.Test 3}}')
 	run bah run -v "$d:/run/migsock" "$ctr" -- env MIGSOCK_HEALTH_SOCKET=/run/migsock/relay /bin/sh -c "$hc"
 	[ "$status" -eq 0 ]
-	# ...unhealthy where nothing listens.
+	# ...unhealthy where nothing listens...
 	run bah run -v "$d:/run/migsock" "$ctr" -- env MIGSOCK_HEALTH_SOCKET=/run/migsock/nothing /bin/sh -c "$hc"
 	[ "$status" -ne 0 ]
+	# ...and while the relay is up but its upstream (the daemon) is not.
+	kill "${pids[0]}"
+	wait "${pids[0]}" 2>/dev/null || true
+	rm -f "$d/upstream"
+	run bah run -v "$d:/run/migsock" "$ctr" -- env MIGSOCK_HEALTH_SOCKET=/run/migsock/relay /bin/sh -c "$hc"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"its upstream does not accept"* ]]
 	kill -TERM "$(cat "$d/relay.pid")"
 	# Not `run wait`: run's subshell is not the process's parent.
 	local rc=0
