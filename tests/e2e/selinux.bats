@@ -4,9 +4,12 @@
 # Boots Debian's kernel under qemu (TCG) with selinux=1 enforcing=1, loads
 # the reference policy with selinux/migsock.pp (and the test-only
 # selinux/test/migsock_test.pp) compiled in, and runs
-# tests/selinux/guest-checks*.sh there with the binaries under test. The
-# guest boots once (setup_file); each test below reports one in-guest
-# check. Needs what `make selinux-guest` builds (`make e2e` does).
+# tests/selinux/guest-checks*.sh there with the binaries under test, then
+# tests/selinux/guest-migrate*.sh: two real libvirtd (this host's /usr over
+# 9p, libvirt's SELinux driver) migrating QEMU guests through the relays.
+# The guest boots once (setup_file); each test below reports one in-guest
+# check. Needs what `make selinux-guest` builds (`make e2e` does). About 6
+# minutes on a quiet 2-core machine, bounded at 20 (MIGSOCK_GUEST_TIMEOUT).
 
 load ../bats/common
 

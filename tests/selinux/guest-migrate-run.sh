@@ -318,7 +318,7 @@ positive() { # positive NAME ARGS...
 		if out=$(verify "$d"); then result pass "$name"-verify "$out"
 		else result fail "$name"-verify "$out"; fi
 	else
-		result fail "$name" "exit $?: $(tail -n 3 "/log/mig-$d" | tr '\n' ' '); AVC: $(avc_since "migrate-$d" | sort -u | tr '\n' ' ')"
+		result fail "$name" "exit $?: $(tail -n 3 "/log/mig-$d" | tr '\n' ' '); relay: $(tail -n 5 /log/relay-bridge | tr '\n' ' '); AVC: $(avc_since "migrate-$d" | sort -u | tr '\n' ' ')"
 	fi
 }
 
