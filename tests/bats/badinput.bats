@@ -28,6 +28,7 @@ run_root_group() {
 @test "bad input: socket-layout files" { run_group layout; }
 @test "bad input: garbage, oversized and truncated data on the relay's sockets" { run_group data; }
 @test "bad input: descriptors exhausted and connection limits" { run_group limits; }
+@test "bad input: peers (allow-lists that cannot work here)" { run_group peers; }
 @test "bad input: peers refused by uid, gid and context, as root" { run_root_group peers; }
 @test "bad input: migsock-bind" { run_group bind; }
 @test "bad input: migsock-bind, as root" { run_root_group bind; }

@@ -420,9 +420,17 @@ echo_upstream() {
 
 @test "relay-cli: out of file descriptors, clients are refused and the relay recovers" {
 	echo_upstream "$d/up"
-	# Few descriptors (hard limit too, so the relay cannot raise it).
-	prlimit --nofile=40:40 "$MIGSOCK_BIN/migsock-relay" --ready-fd 9 \
-		--listen "$d/l" --connect "$d/up" 9>"$d/ready" 2>>"$d/relay.log" 3>&- &
+	# Few descriptors (hard limit too, so the relay cannot raise it), and
+	# none inherited: bats and its report formatter hold descriptors open,
+	# which would eat the 40 and leave the relay nothing to recover with.
+	(
+		for fd in /proc/"$BASHPID"/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec prlimit --nofile=40:40 "$MIGSOCK_BIN/migsock-relay" --ready-fd 9 \
+			--listen "$d/l" --connect "$d/up" 9>"$d/ready" 2>>"$d/relay.log"
+	) &
 	rpid=$!
 	pids+=("$rpid")
 	for _ in $(seq 100); do [ -s "$d/ready" ] && break; sleep 0.1; done
