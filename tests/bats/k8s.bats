@@ -178,7 +178,8 @@ wait_gone() {
 	# The line goes away: the relay stops and removes its sockets.
 	printf '# nothing\n' >"$d/bridges"
 	wait_gone "$src/$driver"
-	[ ! -e "$d/state/vm1.pid" ]
+	# The relay removes its socket, then exits; the loop then forgets it.
+	wait_gone "$d/state/vm1.pid"
 	# SIGTERM to the loop: exits 0.
 	kill -TERM "${pids[-1]}"
 	# Not `run wait`: run's subshell is not the process's parent.
