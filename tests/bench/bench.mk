@@ -13,7 +13,7 @@ $(MSBENCH): $(MSBENCH_SRCS) tests/bench/msbench.h $(LIBA) $(wildcard src/lib/*.h
 	$(CC) $(ALL_CFLAGS) -Itests/bench -pthread $(ALL_LDFLAGS) -o $@ \
 		$(MSBENCH_SRCS) $(LIBA) $(PKG_LIBS) -pthread
 
-.PHONY: bench-tool bench-smoke bench-smoke-run
+.PHONY: bench-tool bench-smoke bench-smoke-run bench-pipeline
 bench-tool: $(MSBENCH)
 
 bench: $(BENCH_DEPS)
@@ -27,5 +27,9 @@ bench-smoke:
 # already, so a relay that does not compile fails its own targets, not this.
 bench-smoke-run: $(MSBENCH)
 	$(BENCH_ENV) $(BATS) --print-output-on-failure tests/bench/smoke.bats
+
+# The whole results pipeline, small (root; about 8 minutes; not in check).
+bench-pipeline: all $(MSBENCH)
+	$(BENCH_ENV) $(BATS) --print-output-on-failure tests/bench/pipeline.bats
 
 CHECK_EXTRA += bench-smoke
