@@ -373,7 +373,7 @@ static bool descends_from(const struct proc_row *rows, size_t n,
 }
 
 /* The "KEY:  N kB" line of /proc/PID/FILE, in KiB; 0 if absent. */
-static uint64_t proc_kib(pid_t pid, const char *file, const char *key)
+uint64_t proc_kib(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
 	size_t klen = strlen(key);

@@ -30,6 +30,8 @@ struct mem_sample {
 	int64_t pipes_kib;
 };
 
+/* The "KEY:  N kB" line of /proc/PID/FILE, in KiB; 0 if absent. */
+uint64_t proc_kib(pid_t pid, const char *file, const char *key);
 void mem_sample(const pid_t *pids, size_t n, struct mem_sample *s);
 /* Fold sample @s into the running maxima @peak. */
 void mem_peak(struct mem_sample *peak, const struct mem_sample *s);

@@ -119,27 +119,6 @@ static int pipe_bytes(pid_t pid, struct inode_set *seen, uint64_t *bytes)
 
 /* --- memory of a set of processes ------------------------------------------- */
 
-/* The "KEY:  N kB" line of /proc/PID/status in KiB; 0 if absent. */
-static uint64_t status_kib(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	uint64_t kib = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			kib = strtoull(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kib;
-}
-
 void mem_sample(const pid_t *pids, size_t n, struct mem_sample *s)
 {
 	struct inode_set seen = { 0 };
@@ -148,8 +127,8 @@ void mem_sample(const pid_t *pids, size_t n, struct mem_sample *s)
 
 	*s = (struct mem_sample){ .procs = (unsigned)n };
 	for (size_t i = 0; i < n; i++) {
-		s->rss_kib += status_kib(pids[i], "VmRSS");
-		s->hwm_kib += status_kib(pids[i], "VmHWM");
+		s->rss_kib += proc_kib(pids[i], "status", "VmRSS");
+		s->hwm_kib += proc_kib(pids[i], "status", "VmHWM");
 		if (pipe_bytes(pids[i], &seen, &pipes) < 0)
 			pipes_ok = false;
 	}
