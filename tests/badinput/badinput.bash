@@ -17,6 +17,7 @@
 # a signal, print no sanitizer report, leave no new socket in $D, and
 # print its error in one line (at most one line on stderr besides notices).
 
+# Needs tests/bats/common.bash loaded first (close_inherited_fds).
 BADINPUT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BADINPUT_CATALOGUE=${BADINPUT_CATALOGUE:-$BADINPUT_DIR/catalogue}
 BADINPUT_TIMEOUT=${BADINPUT_TIMEOUT:-20}
@@ -67,9 +68,15 @@ badinput_row() {
 		badinput_sockets "\$D" >"$out/before"
 		$run
 	EOF
-	PATH="$MIGSOCK_BIN:$PATH" BADINPUT_OUT=$out \
-		timeout -k 5 "$limit" bash "$out/row.sh" \
-		>"$out/stdout" 2>"$out/stderr" </dev/null || rc=$?
+	# The row starts with stdin, stdout and stderr only, as from a shell:
+	# descriptors bats or the CI runner hold would change what a row run
+	# under a descriptor limit (the limits group) can open.
+	(
+		close_inherited_fds
+		PATH="$MIGSOCK_BIN:$PATH" BADINPUT_OUT=$out \
+			exec timeout -k 5 "$limit" bash "$out/row.sh" \
+			>"$out/stdout" 2>"$out/stderr" </dev/null
+	) || rc=$?
 	local fail=
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		fail="hung: no exit within ${limit}s"

@@ -102,6 +102,19 @@ wait_connected() {
 	return 1
 }
 
+# close_inherited_fds: close every descriptor above 2 in this shell. For a
+# process started under a descriptor limit (prlimit --nofile=N): what bats,
+# its report formatter and the CI runner hold open would otherwise eat N
+# before the process under test opens anything. Call it in a subshell.
+close_inherited_fds() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+	done
+	return 0
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }

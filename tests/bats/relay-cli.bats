@@ -424,10 +424,7 @@ echo_upstream() {
 	# none inherited: bats and its report formatter hold descriptors open,
 	# which would eat the 40 and leave the relay nothing to recover with.
 	(
-		for fd in /proc/"$BASHPID"/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
-		done
+		close_inherited_fds
 		exec prlimit --nofile=40:40 "$MIGSOCK_BIN/migsock-relay" --ready-fd 9 \
 			--listen "$d/l" --connect "$d/up" 9>"$d/ready" 2>>"$d/relay.log"
 	) &

@@ -90,7 +90,8 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-static void write_all(int fd, const void *buf, size_t len)
+/* Write all of buf; false (errno set) when the peer is gone. */
+static bool write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -99,10 +100,17 @@ static void write_all(int fd, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			fail("write");
+			return false;
 		p += n;
 		len -= (size_t)n;
 	}
+	return true;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	if (!write_full(fd, buf, len))
+		fail("write");
 }
 
 /* Read until EOF into a growing buffer; returns its length. */
@@ -199,11 +207,11 @@ static void serve_echo(int lfd)
 			if (!p[i].revents)
 				continue;
 			ssize_t r = read(p[i].fd, buf, sizeof(buf));
-			if (r > 0) {
-				write_all(p[i].fd, buf, (size_t)r);
+			if (r > 0 && write_full(p[i].fd, buf, (size_t)r))
 				continue;
-			}
-			/* EOF or error: pass EOF on and forget the connection. */
+			/* EOF, or a peer gone (the relay closed a connection
+			 * it could not serve): pass EOF on and forget it; the
+			 * server goes on for the others. */
 			shutdown(p[i].fd, SHUT_WR);
 			close(p[i].fd);
 			p[i--] = p[--n];
@@ -267,7 +275,6 @@ static void serve_flood(int lfd)
 	if (c < 0)
 		fail("accept");
 	memset(buf, 'x', sizeof(buf));
-	signal(SIGPIPE, SIG_IGN);
 	while (write(c, buf, sizeof(buf)) > 0)
 		;
 	printf("gone: %s\n", strerror(errno));
@@ -307,6 +314,9 @@ static int serve(const char *path, const char *mode, char **args)
 	int lfd = listen_at(path, order ? 1 : 4096);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A server outlives its clients: a write to one that left is EPIPE
+	 * for that connection, never the end of the server. */
+	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(mode, "echo") == 0)
 		serve_echo(lfd);
 	else if (strcmp(mode, "echo-after-eof") == 0)
