@@ -166,6 +166,15 @@ static void maybe_handoff(struct relay *r, struct conn *c)
 	r->n_handoffs++;
 }
 
+/* Add (EPOLL_CTL_ADD) or update (MOD) the watch on the client or
+ * upstream socket of @c: see pump_watch. */
+static int watch(struct relay *r, struct conn *c, int op, bool client)
+{
+	epoll_data_t data = { .ptr = client ? &c->cev : &c->uev };
+
+	return pump_watch(&c->p, r->epfd, op, client, data);
+}
+
 static void conn_pump(struct relay *r, struct conn *c)
 {
 	const char *where = "";
@@ -176,19 +185,15 @@ static void conn_pump(struct relay *r, struct conn *c)
 	if (st == PUMP_DONE)
 		return conn_close(r, c, "closed", NULL);
 	maybe_handoff(r, c);
-	if (st == PUMP_MORE && !c->handoff)
-		mark_busy(r, c);
+	if (c->handoff)
+		return;
+	if (st == PUMP_MORE)
+		return mark_busy(r, c);
+	if (watch(r, c, EPOLL_CTL_MOD, true) < 0 ||
+	    (!c->queued && watch(r, c, EPOLL_CTL_MOD, false) < 0))
+		conn_fail(r, c, errno, "epoll");
 }
 
-static int watch(struct relay *r, int fd, struct ev_src *ev)
-{
-	struct epoll_event e = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-		.data.ptr = ev,
-	};
-
-	return epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &e);
-}
 
 static bool refuse_peer(struct relay *r, struct relay_listener *l,
 			const struct peer_info *p)
@@ -245,7 +250,7 @@ void conn_accept(struct relay *r, struct relay_listener *l, int fd)
 	r->n_conns++;
 	RELAY_STAT_ADD(l->ch, open, 1);
 	enqueue(c);
-	if (watch(r, fd, &c->cev) < 0)
+	if (watch(r, c, EPOLL_CTL_ADD, true) < 0)
 		return conn_fail(r, c, errno, "epoll");
 	conn_run_queue(r, l->ch);
 }
@@ -299,7 +304,7 @@ static void start_connect(struct relay *r, struct conn *c)
 	if (fd < 0)
 		return conn_close(r, c, "refused", e.msg);
 	c->p.ufd = fd;
-	if (watch(r, fd, &c->uev) < 0)
+	if (watch(r, c, EPOLL_CTL_ADD, false) < 0)
 		return conn_fail(r, c, errno, "epoll");
 	check_connect(r, c);
 }
@@ -388,7 +393,7 @@ static void start_worker(struct relay *r, struct conn *c)
 	warned = true;
 	c->no_worker = true;
 	c->p.c_rd = c->p.c_wr = c->p.u_rd = c->p.u_wr = true;
-	if (watch(r, c->p.cfd, &c->cev) < 0 || watch(r, c->p.ufd, &c->uev) < 0)
+	if (watch(r, c, EPOLL_CTL_ADD, true) < 0 || watch(r, c, EPOLL_CTL_ADD, false) < 0)
 		return conn_fail(r, c, errno, "epoll");
 	mark_busy(r, c);
 }

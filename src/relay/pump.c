@@ -9,11 +9,13 @@
 #include "pump.h"
 #include "sandbox.h"
 
-SANDBOX_SYSCALLS(__NR_getsockopt, __NR_close);
+SANDBOX_SYSCALLS(__NR_getsockopt, __NR_close, __NR_epoll_ctl);
 
 void pump_init(struct pump *p, int cfd)
 {
-	*p = (struct pump){ .cfd = cfd, .ufd = -1 };
+	/* An accepted socket has room to write: its output is not watched
+	 * until a write finds none (pump_watch). */
+	*p = (struct pump){ .cfd = cfd, .ufd = -1, .c_wr = true };
 	fwd_init(&p->up);
 	fwd_init(&p->down);
 }
@@ -27,6 +29,26 @@ void pump_release(struct pump *p)
 	p->cfd = p->ufd = -1;
 	fwd_release(&p->up);
 	fwd_release(&p->down);
+}
+
+int pump_watch(struct pump *p, int epfd, int op, bool client, epoll_data_t data)
+{
+	uint32_t *now = client ? &p->c_ev : &p->u_ev;
+	/* The direction that writes to this socket. */
+	const struct fwd *toward = client ? &p->down : &p->up;
+	uint32_t want = PUMP_WATCH_ALL;
+
+	if (op == EPOLL_CTL_MOD) {
+		if (!toward->pending)
+			want &= ~(uint32_t)EPOLLOUT;
+		if (want == *now)
+			return 0;
+	}
+	struct epoll_event e = { .events = want, .data = data };
+	if (epoll_ctl(epfd, op, client ? p->cfd : p->ufd, &e) < 0)
+		return -1;
+	*now = want;
+	return 0;
 }
 
 static int sock_error(int fd)

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include "fwd.h"
 
@@ -26,6 +27,7 @@ struct pump {
 	int cfd, ufd;                 /* client, upstream (-1 until connected) */
 	bool c_rd, c_wr, u_rd, u_wr;  /* edge-triggered readiness */
 	bool c_gone, u_gone;          /* EPOLLHUP: that peer is gone entirely */
+	uint32_t c_ev, u_ev;          /* what epoll watches each socket for */
 	struct fwd up, down;          /* client->upstream, upstream->client */
 	/* The channel's live byte counters (relay.h, struct relay_stats),
 	 * or NULL: pump_run adds what moved, with relaxed atomics, from the
@@ -47,6 +49,19 @@ void pump_release(struct pump *p);
 /* An epoll event on the client (@client) or upstream socket. Returns 0,
  * or the socket's pending error (errno value) for EPOLLERR. */
 int pump_event(struct pump *p, bool client, uint32_t events);
+
+/* Watching a socket for output costs a wake-up each time its peer reads
+ * (the kernel's write-space callback): on a one-way stream, one per read
+ * of the receiver, with nothing to send. So a socket is watched for
+ * output only while bytes wait for it; input and hang-ups always.
+ * PUMP_WATCH_ALL is what a socket is first added with (an upstream
+ * connect in progress reports on output). */
+#define PUMP_WATCH_ALL (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+
+/* epoll_ctl(@op) the client (@client) or upstream socket with @data and
+ * PUMP_WATCH_ALL (EPOLL_CTL_ADD) or what it needs now (EPOLL_CTL_MOD:
+ * only if that changed). Returns 0 or -1 (errno). */
+int pump_watch(struct pump *p, int epfd, int op, bool client, epoll_data_t data);
 
 /* Move what can move, each direction up to @rounds rounds. @connected:
  * the upstream connect is done (before, the client's bytes only fill the

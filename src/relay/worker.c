@@ -95,6 +95,20 @@ static void signal_fd(int fd)
 		abort();
 }
 
+/* Add (EPOLL_CTL_ADD) or update (MOD) the watch on a socket of the
+ * worker's connection: see pump_watch. */
+static int watch_sock(struct worker *w, int op, bool client)
+{
+	epoll_data_t data = { .u32 = client ? EV_W_CLIENT : EV_W_UPSTREAM };
+
+	return pump_watch(w->p, w->epfd, op, client, data);
+}
+
+static int rewatch(struct worker *w, bool client)
+{
+	return watch_sock(w, EPOLL_CTL_MOD, client);
+}
+
 /* Pump until finished, failed or stopped. Returns the result. */
 static void serve(struct worker *w)
 {
@@ -112,6 +126,11 @@ static void serve(struct worker *w)
 		}
 		if (st == PUMP_DONE)
 			return;
+		if (st == PUMP_IDLE && (rewatch(w, true) < 0 || rewatch(w, false) < 0)) {
+			w->res.err = errno;
+			w->res.where = "epoll";
+			return;
+		}
 		int n = epoll_wait(w->epfd, evs, 3, st == PUMP_MORE ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -176,7 +195,6 @@ static int start_thread(struct worker *w)
 
 struct worker *worker_start(struct pump *p, void *owner)
 {
-	const uint32_t io = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	struct worker *w = calloc(1, sizeof(*w));
 	int err;
 
@@ -189,8 +207,8 @@ struct worker *worker_start(struct pump *p, void *owner)
 		goto fail_errno;
 	/* The stop eventfd is level-triggered and never read: once set,
 	 * every worker sees it. */
-	if (watch(w->epfd, p->cfd, io, EV_W_CLIENT) < 0 ||
-	    watch(w->epfd, p->ufd, io, EV_W_UPSTREAM) < 0 ||
+	if (watch_sock(w, EPOLL_CTL_ADD, true) < 0 ||
+	    watch_sock(w, EPOLL_CTL_ADD, false) < 0 ||
 	    watch(w->epfd, stop_fd, EPOLLIN, EV_W_STOP) < 0)
 		goto fail_errno;
 	err = start_thread(w);
