@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "events.h"
 #include "layout.h"
+#include "libvirtconf.h"
 #include "log.h"
 #include "migrate.h"
 #include "options.h"
@@ -203,7 +204,9 @@ static void setup(struct mig_opts *o, int argc, char **argv)
 			cli_print_version();
 		exit(MS_EXIT_OK);
 	}
-	mig_opts_env(o);
+	char conf[MIG_URI_MAX];
+	mig_opts_env(o, libvirt_conf_path(getuid(), getenv("XDG_CONFIG_HOME"),
+					  getenv("HOME"), conf, sizeof(conf)) == 0 ? conf : NULL);
 	if (resolve_dir(o, &e) < 0 || mig_opts_check(o, &e) < 0 ||
 	    mig_opts_load(o, &e) < 0)
 		fail_early(o, true, NULL, &e);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "libvirtconf.h"
 #include "options.h"
 #include "uri.h"
 #include "util.h"
@@ -369,7 +370,7 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 	return parse_positional(o, argc, argv, e);
 }
 
-void mig_opts_env(struct mig_opts *o)
+void mig_opts_env(struct mig_opts *o, const char *libvirt_conf)
 {
 	static const char *const vars[] = { "VIRSH_DEFAULT_CONNECT_URI",
 					    "LIBVIRT_DEFAULT_URI" };
@@ -386,6 +387,14 @@ void mig_opts_env(struct mig_opts *o)
 			o->connect_from = vars[i];
 			return;
 		}
+	}
+	/* Unreadable counts as unset: the refusal then names the file. */
+	if (libvirt_conf && libvirt_conf_uri_default(libvirt_conf, o->conf_uri_buf,
+						     sizeof(o->conf_uri_buf)) > 0) {
+		snprintf(o->conf_from_buf, sizeof(o->conf_from_buf),
+			 "uri_default in %s", libvirt_conf);
+		o->connect = o->conf_uri_buf;
+		o->connect_from = o->conf_from_buf;
 	}
 }
 
@@ -552,8 +561,9 @@ static int check_basics(const struct mig_opts *o, struct ms_error *e)
 		return refuse(e, "no domain given: name it with --domain NAME");
 	if (!o->connect)
 		return refuse(e, "no source daemon given: give -c URI (e.g. "
-			      "qemu+unix:///system?socket=/path/libvirt-sock) "
-			      "or set LIBVIRT_DEFAULT_URI");
+			      "qemu+unix:///system?socket=/path/libvirt-sock), "
+			      "set LIBVIRT_DEFAULT_URI, or set uri_default in "
+			      "libvirt.conf");
 	if (!o->desturi)
 		return refuse(e, "no destination given: give --desturi URI or "
 			      "--dir DIR (the shared socket directory)");

@@ -8,7 +8,8 @@
  *
  * The steps, each a function the unit tests drive:
  *   mig_opts_parse()    argv -> struct mig_opts (MS_EXIT_USAGE on garbage)
- *   mig_opts_env()      the source URI from the environment, as virsh
+ *   mig_opts_env()      the source URI from the environment or
+ *                       libvirt.conf's uri_default, as virsh
  *   mig_opts_resolve()  --dir + socket layout -> desturi/migrateuri/disks-uri
  *                       where the user gave none
  *   mig_opts_check()    the up-front refusals: flag conflicts and the
@@ -93,6 +94,9 @@ struct mig_opts {
 	char desturi_buf[MIG_URI_MAX];
 	char migrateuri_buf[MIG_URI_MAX];
 	char disks_uri_buf[MIG_URI_MAX];
+	/* The source URI from libvirt.conf, and where it was found. */
+	char conf_uri_buf[MIG_URI_MAX];
+	char conf_from_buf[MIG_URI_MAX];
 };
 
 void mig_opts_init(struct mig_opts *o);
@@ -103,8 +107,10 @@ int mig_opts_parse(struct mig_opts *o, int argc, char **argv,
 		   struct ms_error *e);
 
 /* Without -c, the source URI as virsh finds it: $VIRSH_DEFAULT_CONNECT_URI,
- * else $LIBVIRT_DEFAULT_URI (empty ones are ignored). */
-void mig_opts_env(struct mig_opts *o);
+ * else $LIBVIRT_DEFAULT_URI (empty ones are ignored), else uri_default in
+ * the libvirt.conf at @libvirt_conf (libvirtconf.h: libvirt_conf_path;
+ * NULL: none). */
+void mig_opts_env(struct mig_opts *o, const char *libvirt_conf);
 
 /* With --dir, fill the URIs the user left out from the layout's driver,
  * qemu and nbd socket names. No-op without --dir. */

@@ -35,6 +35,7 @@ run_root_group() {
 @test "bad input: migsock-probe" { run_group probe; }
 @test "bad input: migsock-probe, as root" { run_root_group probe; }
 @test "bad input: migsock-migrate without daemons" { run_group migrate; }
+@test "bad input: migsock-migrate without daemons, as root" { run_root_group migrate; }
 @test "bad input: the catalogue holds at least 40 rows" {
 	n=$(grep -c '^id: ' "$BADINPUT_CATALOGUE")
 	echo "rows: $n"

@@ -205,7 +205,7 @@ virsh_migrate_options() {
 	[[ $output == *"at $NOWHERE ("*"fix -c" ]]
 	LIBVIRT_DEFAULT_URI='' VIRSH_DEFAULT_CONNECT_URI='' run "$M" g --p2p --live --dir /d
 	[ "$status" -eq 2 ]
-	[ "$output" = "migsock-migrate: no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock) or set LIBVIRT_DEFAULT_URI" ]
+	[ "$output" = "migsock-migrate: no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock), set LIBVIRT_DEFAULT_URI, or set uri_default in libvirt.conf" ]
 }
 
 # json_fails EXIT MESSAGE ARGS...: migsock-migrate ARGS with --json must

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for src/migrate/options.c and uri.c: virsh-compatible
  * parsing (every option of virsh 9.0's migrate, accepted or refused), the
- * source URI from the environment, --dir URIs from the socket layout, the
+ * source URI from the environment or libvirt.conf, --dir URIs from the socket layout, the
  * --xml files, and every up-front refusal (exact line). */
 
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "../../src/migrate/libvirtconf.h"
 #include "../../src/migrate/options.h"
 #include "../../src/migrate/uri.h"
 
@@ -134,30 +135,30 @@ TEST(source_uri_from_the_environment)
 	unsetenv("VIRSH_DEFAULT_CONNECT_URI");
 	unsetenv("LIBVIRT_DEFAULT_URI");
 	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
-	mig_opts_env(&o);
+	mig_opts_env(&o, NULL);
 	CHECK(o.connect == NULL && o.connect_from == NULL);
 
 	setenv("LIBVIRT_DEFAULT_URI", "qemu+unix:///system?socket=/l", 1);
 	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
-	mig_opts_env(&o);
+	mig_opts_env(&o, NULL);
 	CHECK_STR_EQ(o.connect, "qemu+unix:///system?socket=/l");
 	CHECK_STR_EQ(o.connect_from, "LIBVIRT_DEFAULT_URI");
 
 	/* virsh's own variable first; -c before both. */
 	setenv("VIRSH_DEFAULT_CONNECT_URI", "qemu:///v", 1);
 	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
-	mig_opts_env(&o);
+	mig_opts_env(&o, NULL);
 	CHECK_STR_EQ(o.connect, "qemu:///v");
 	CHECK_STR_EQ(o.connect_from, "VIRSH_DEFAULT_CONNECT_URI");
 	CHECK(parse(&o, withc, ARGC(withc), &e) == 0);
-	mig_opts_env(&o);
+	mig_opts_env(&o, NULL);
 	CHECK_STR_EQ(o.connect, "qemu:///c");
 	CHECK_STR_EQ(o.connect_from, "-c");
 
 	/* An empty variable counts as unset. */
 	setenv("VIRSH_DEFAULT_CONNECT_URI", "", 1);
 	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
-	mig_opts_env(&o);
+	mig_opts_env(&o, NULL);
 	CHECK_STR_EQ(o.connect, "qemu+unix:///system?socket=/l");
 	unsetenv("VIRSH_DEFAULT_CONNECT_URI");
 	unsetenv("LIBVIRT_DEFAULT_URI");
@@ -171,6 +172,64 @@ static void write_file(const char *path, const char *text)
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+TEST(conf_path_as_libvirt)
+{
+	char buf[128];
+
+	CHECK(libvirt_conf_path(0, "/x", "/h", buf, sizeof(buf)) == 0);
+	CHECK_STR_EQ(buf, "/etc/libvirt/libvirt.conf");
+	CHECK(libvirt_conf_path(1000, "/x", "/h", buf, sizeof(buf)) == 0);
+	CHECK_STR_EQ(buf, "/x/libvirt/libvirt.conf");
+	CHECK(libvirt_conf_path(1000, "", "/h", buf, sizeof(buf)) == 0);
+	CHECK_STR_EQ(buf, "/h/.config/libvirt/libvirt.conf");
+	CHECK(libvirt_conf_path(1000, NULL, NULL, buf, sizeof(buf)) == -1);
+	CHECK(libvirt_conf_path(1000, "/a-rather-long-directory", NULL, buf, 16) == -1);
+}
+
+TEST(uri_default_from_libvirt_conf)
+{
+	char dir[] = "/tmp/mig-conf.XXXXXX", path[64], buf[64];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/libvirt.conf", dir);
+
+	/* No file, a commented default (Debian's), then set. */
+	CHECK(libvirt_conf_uri_default(path, buf, sizeof(buf)) == 0);
+	write_file(path, "# comment\n#uri_default = \"qemu:///system\"\n");
+	CHECK(libvirt_conf_uri_default(path, buf, sizeof(buf)) == 0);
+	write_file(path, "remote_mode = \"legacy\"\n  uri_default\t=  'qemu+unix:///system?socket=/s/d'\n"
+			 "uri_default = \"qemu:///later\"\n");
+	CHECK(libvirt_conf_uri_default(path, buf, sizeof(buf)) == 1);
+	CHECK_STR_EQ(buf, "qemu+unix:///system?socket=/s/d");
+	/* Other settings whose names start alike, an empty value. */
+	write_file(path, "uri_default_x = \"no\"\nuri_aliases = [ \"a=b\" ]\n");
+	CHECK(libvirt_conf_uri_default(path, buf, sizeof(buf)) == 0);
+	write_file(path, "uri_default = \"\"\n");
+	CHECK(libvirt_conf_uri_default(path, buf, sizeof(buf)) == 0);
+	/* Too long for the buffer: an error, not a cut URI. */
+	write_file(path, "uri_default = \"qemu+unix:///system?socket=/a/very/long/path/that/does/not/fit\"\n");
+	CHECK(libvirt_conf_uri_default(path, buf, 32) == -1);
+
+	/* mig_opts_env: the variables first, the file last. */
+	struct mig_opts o;
+	struct ms_error e;
+	char *noc[] = { "m", "g", NULL };
+	write_file(path, "uri_default = \"qemu:///conf\"\n");
+	unsetenv("VIRSH_DEFAULT_CONNECT_URI");
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
+	mig_opts_env(&o, path);
+	CHECK_STR_EQ(o.connect, "qemu:///conf");
+	CHECK(strncmp(o.connect_from, "uri_default in /tmp/mig-conf.", 29) == 0);
+	setenv("LIBVIRT_DEFAULT_URI", "qemu:///env", 1);
+	CHECK(parse(&o, noc, ARGC(noc), &e) == 0);
+	mig_opts_env(&o, path);
+	CHECK_STR_EQ(o.connect, "qemu:///env");
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST(xml_files_are_read_up_front)
@@ -424,7 +483,7 @@ TEST(refusals_without_base_options)
 		{ tcpuri, ARGC(tcpuri), "--migrateuri 'tcp://host:4444' is not a UNIX socket: write unix:///absolute/path" },
 		{ nodom, ARGC(nodom), "no domain given: name it with --domain NAME" },
 		{ nodst, ARGC(nodst), "no destination given: give --desturi URI or --dir DIR (the shared socket directory)" },
-		{ nosrc, ARGC(nosrc), "no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock) or set LIBVIRT_DEFAULT_URI" },
+		{ nosrc, ARGC(nosrc), "no source daemon given: give -c URI (e.g. qemu+unix:///system?socket=/path/libvirt-sock), set LIBVIRT_DEFAULT_URI, or set uri_default in libvirt.conf" },
 		{ nouri, ARGC(nouri), "with a UNIX --desturi libvirt cannot choose where QEMU sends the migration stream: give --migrateuri unix:///PATH or --dir DIR" },
 		{ offl, ARGC(offl), "--offline needs --persistent: libvirt only migrates a definition it may keep on the destination" },
 		{ offcopy, ARGC(offcopy), "--offline cannot copy storage (libvirt copies no disks offline): drop --copy-storage-*" },
@@ -471,6 +530,8 @@ int main(void)
 	RUN(parses_the_rest_of_virsh);
 	RUN(refuses_what_unix_sockets_cannot_carry);
 	RUN(source_uri_from_the_environment);
+	RUN(conf_path_as_libvirt);
+	RUN(uri_default_from_libvirt_conf);
 	RUN(xml_files_are_read_up_front);
 	RUN(comma_lists);
 	RUN(positional_like_virsh);
