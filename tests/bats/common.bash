@@ -115,6 +115,17 @@ close_inherited_fds() {
 	return 0
 }
 
+# pid_running PID: the process exists and has not exited. Not kill -0: a
+# process whose parent has exited is adopted by init, and an init that
+# does not reap (as on the CI machines) leaves it a zombie when it dies,
+# which kill -0 still finds. Processes that outlive the test that started
+# them (relays restarted in a teardown) need this.
+pid_running() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }

@@ -70,7 +70,7 @@ fault_relay_start() {
 			relay_fds "$ch" >"$POD_STATE/log/relay-$ch.idle-fds"
 			return 0
 		fi
-		kill -0 "$(relay_pid "$ch")" 2>/dev/null || break
+		pid_running "$(relay_pid "$ch")" || break
 		sleep 0.1
 	done
 	echo "faults: the $ch relay did not come up: $(tail -n 3 "$POD_STATE/log/relay-$ch.log")" >&2
@@ -106,7 +106,7 @@ fault_kill_relay() {
 fault_relays_check() {
 	local ch bad=0
 	for ch in "${FAULT_CHANNELS[@]}"; do
-		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null && ! fault_is_target "$ch"; then
+		if ! pid_running "$(relay_pid "$ch")" && ! fault_is_target "$ch"; then
 			echo "faults: the $ch relay died, and it was not this case's target: $(tail -n 3 "$POD_STATE/log/relay-$ch.log")" >&2
 			bad=1
 		fi
@@ -122,7 +122,7 @@ fault_relays_idle() {
 	local ch idle i
 	fault_relays_check || return
 	for ch in "${FAULT_CHANNELS[@]}"; do
-		kill -0 "$(relay_pid "$ch")" 2>/dev/null || continue
+		pid_running "$(relay_pid "$ch")" || continue
 		idle=$(cat "$POD_STATE/log/relay-$ch.idle-fds")
 		for ((i = 0; i < 100; i++)); do
 			[ "$(relay_fds "$ch")" -le "$idle" ] && break
@@ -147,7 +147,7 @@ fault_relays_restart() {
 	local ch
 	for ch in "${FAULT_CHANNELS[@]}"; do
 		kill -CONT "$(relay_pid "$ch")" 2>/dev/null || true
-		if ! kill -0 "$(relay_pid "$ch")" 2>/dev/null; then
+		if ! pid_running "$(relay_pid "$ch")"; then
 			fault_relay_start "$ch" || return
 		fi
 	done
@@ -171,7 +171,7 @@ fault_relays_stop() {
 		kill -CONT "$pid" 2>/dev/null || true
 		kill -TERM "$pid" 2>/dev/null || true
 		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
+			pid_running "$pid" || break
 			sleep 0.1
 		done
 		kill -KILL "$pid" 2>/dev/null || true

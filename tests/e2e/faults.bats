@@ -114,7 +114,7 @@ fault_guest() {
 	fault_guest ft-qemu
 	# A relay of this test's own, so its exit status can be read.
 	fault_kill_relay TERM qemu
-	while kill -0 "$(relay_pid qemu)" 2>/dev/null; do sleep 0.1; done
+	while pid_running "$(relay_pid qemu)"; do sleep 0.1; done
 	fault_relay_start qemu
 	local pid
 	pid=$(relay_pid qemu)
@@ -124,7 +124,7 @@ fault_guest() {
 	sleep 0.5
 	# Not accepting any more: the socket is gone while the stream flows.
 	[ ! -e "$SRC_SOCKDIR_HOST/$(layout_get qemu name)" ]
-	kill -0 "$pid"
+	pid_running "$pid"
 	fault_migrate_wait
 	[ "$MIG_STATUS" -eq 0 ]
 	local rc=0
@@ -342,7 +342,7 @@ fault_guest() {
 	# Both daemons still answer through the relays.
 	virsh -q -c "qemu+unix:///system?socket=$SRC_SOCKDIR_HOST/$(layout_get driver name)" uri
 	virsh -q -c "qemu+unix:///system?socket=$DST_SOCKDIR_HOST/$(layout_get driver name)" uri
-	kill -0 "$(relay_pid driver)"
+	pid_running "$(relay_pid driver)"
 }
 
 # --- post-copy (issue 11) -------------------------------------------------------
@@ -543,6 +543,37 @@ fault_guest() {
 	echo "$output"
 	[ "$status" -eq 6 ]
 	[ "$output" = "migsock-migrate: the destination daemon at qemu+unix:///system?socket=$w did not answer within 3 s: it accepts connections but says nothing; check that it runs and is not stopped (virsh -c qemu+unix:///system?socket=$w uri), or raise --connect-timeout" ]
+}
+
+# A destination daemon wedged in the middle of a migration (SIGSTOP: a
+# daemon stuck on a lock, a frozen container). The QEMUs go on streaming,
+# but the client's connection to that daemon is silent: libvirt's
+# keepalive (-k 2 -K 3 here, virsh's 5 and 6 by default) closes it, the
+# migration call fails, and libvirt resumes the guest on the source. The
+# daemon, woken afterwards, drops the incoming guest with the closed
+# connection.
+@test "no hang: a destination daemon stopped during the RAM phase ends the migration by keepalive, guest on the source" {
+	fault_guest fk-wedge
+	fault_migrate_bg "$G" --bandwidth "$BW" -k 2 -K 3
+	fault_wait_phase "$G" ram
+	local pid t0 i took
+	pid=$(fault_ctr_pids dst libvirtd libvirtd)
+	[ -n "$pid" ]
+	kill -STOP "$pid"
+	t0=$SECONDS
+	for ((i = 0; i < 1200; i++)); do kill -0 "$MIG_PID" 2>/dev/null || break; sleep 0.1; done
+	took=$((SECONDS - t0))
+	kill -CONT "$pid"
+	fault_migrate_wait
+	echo "ended ${took}s after SIGSTOP"
+	# Keepalive: 2 s + 3 probes 2 s apart, then the calls unwind.
+	[ "$took" -lt 60 ]
+	fault_says_failed
+	fault_on_source "$G"
+	if [ -n "${FAULTS_SUMMARY:-}" ]; then
+		echo "no hang | destination daemon stopped in the RAM phase | ended after ${took}s, exit $MIG_STATUS, guest: src" >>"$FAULTS_SUMMARY"
+	fi
+	fault_retry "$G"
 }
 
 # SIGTERM in a hung --parallel migration (the qemu relay stopped, QEMU's
