@@ -70,17 +70,41 @@ static void on_job_completed(virConnectPtr conn, virDomainPtr dom,
 	pthread_mutex_unlock(&watch_lock);
 }
 
+/* virsh's rule: the first pre-copy pass is over when the second begins
+ * (iteration 2); ask for post-copy then, once. A refusal (the job ended
+ * meanwhile) leaves the polling in run.c to try again or give up. */
+static void on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration,
+			 void *opaque)
+{
+	struct mig_job_watch *w = opaque;
+
+	(void)conn;
+	if (iteration >= 2 && !atomic_load(&w->switched) &&
+	    virDomainMigrateStartPostCopy(dom, 0) == 0)
+		atomic_store(&w->switched, true);
+}
+
 void mig_job_watch_start(struct mig_job_watch *w, virConnectPtr conn,
-			 virDomainPtr dom)
+			 virDomainPtr dom, bool postcopy_after_pass)
 {
 	memset(w, 0, sizeof(*w));
 	w->conn = conn;
-	w->callback_id = -1;
+	w->callback_id = w->iteration_id = -1;
+	atomic_init(&w->switched, false);
 	if (!atomic_load(&loop_running))
 		return;
 	w->callback_id = virConnectDomainEventRegisterAny(conn, dom,
 		VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
 		VIR_DOMAIN_EVENT_CALLBACK(on_job_completed), w, NULL);
+	if (postcopy_after_pass)
+		w->iteration_id = virConnectDomainEventRegisterAny(conn, dom,
+			VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+			VIR_DOMAIN_EVENT_CALLBACK(on_iteration), w, NULL);
+}
+
+bool mig_job_watch_switched(struct mig_job_watch *w)
+{
+	return atomic_load(&w->switched);
 }
 
 static bool arrived(struct mig_job_watch *w, struct mig_stats *out)
@@ -101,6 +125,9 @@ bool mig_job_watch_finish(struct mig_job_watch *w, int ms,
 	struct timespec step = { 0, 20 * 1000000L };
 	bool done = false;
 
+	if (w->iteration_id >= 0)
+		virConnectDomainEventDeregisterAny(w->conn, w->iteration_id);
+	w->iteration_id = -1;
 	if (w->callback_id < 0)
 		return false;
 	for (int waited = 0; !(done = arrived(w, out)) && waited < ms; waited += 20)

@@ -30,6 +30,7 @@ struct job {
 	atomic_bool done;
 	int rc;
 	char error[512];
+	struct mig_job_watch *watch; /* its events (JOB_COMPLETED, iterations) */
 };
 
 /* A job whose thread is still inside libvirt when we stop waiting (after
@@ -251,17 +252,9 @@ bool mig_run_first_pass_done(const struct mig_opts *o,
 	       s->have_iteration && s->iteration >= 2;
 }
 
-static void maybe_postcopy(struct mig_ctx *c, struct mig_outcome *out,
-			   const struct mig_stats *s, struct view *v)
+static void note_postcopy(struct mig_ctx *c, struct mig_outcome *out,
+			  struct view *v)
 {
-	if (!mig_run_first_pass_done(c->o, s, out->postcopy_started,
-				     out->aborted))
-		return;
-	if (virDomainMigrateStartPostCopy(c->dom, 0) < 0) {
-		view_end(v);
-		log_warn("cannot switch to post-copy (%s)", mig_virt_error());
-		return;
-	}
 	out->postcopy_started = true;
 	if (c->o->verbose) {
 		view_end(v);
@@ -269,7 +262,28 @@ static void maybe_postcopy(struct mig_ctx *c, struct mig_outcome *out,
 	}
 }
 
-static void sample(struct mig_ctx *c, struct mig_outcome *out,
+static void maybe_postcopy(struct mig_ctx *c, struct job *j,
+			   struct mig_outcome *out, const struct mig_stats *s,
+			   struct view *v)
+{
+	/* The iteration event switched it (events.h)... */
+	if (!out->postcopy_started && mig_job_watch_switched(j->watch))
+		return note_postcopy(c, out, v);
+	/* ...or this poll saw the second pass first. */
+	if (!mig_run_first_pass_done(c->o, s, out->postcopy_started,
+				     out->aborted))
+		return;
+	if (virDomainMigrateStartPostCopy(c->dom, 0) < 0) {
+		if (mig_job_watch_switched(j->watch))
+			return note_postcopy(c, out, v);
+		view_end(v);
+		log_warn("cannot switch to post-copy (%s)", mig_virt_error());
+		return;
+	}
+	note_postcopy(c, out, v);
+}
+
+static void sample(struct mig_ctx *c, struct job *j, struct mig_outcome *out,
 		   struct view *v, double t)
 {
 	virTypedParameterPtr params = NULL;
@@ -280,7 +294,7 @@ static void sample(struct mig_ctx *c, struct mig_outcome *out,
 	if (type != VIR_DOMAIN_JOB_NONE && nparams > 0) {
 		mig_stats_from_params(&out->last, type, params, nparams);
 		out->have_last = true;
-		maybe_postcopy(c, out, &out->last, v);
+		maybe_postcopy(c, j, out, &out->last, v);
 		/* Nothing to show while QEMU is still being set up. */
 		if (out->last.data_total)
 			view_show(v, &out->last, t);
@@ -334,7 +348,7 @@ static void watch(struct mig_ctx *c, struct job *j, struct mig_outcome *out)
 		if (c->o->timeout && !out->timeout_hit && !out->aborted &&
 		    t - start >= c->o->timeout)
 			on_timeout(c, out, &v);
-		sample(c, out, &v, t);
+		sample(c, j, out, &v, t);
 	}
 	view_end(&v);
 	out->seconds = now_s() - start;
@@ -396,7 +410,9 @@ int mig_run_flags(struct mig_ctx *c, struct mig_outcome *out,
 		free(j);
 		return -1;
 	}
-	mig_job_watch_start(&w, c->src.conn, c->dom);
+	j->watch = &w;
+	mig_job_watch_start(&w, c->src.conn, c->dom,
+			    c->o->postcopy_after_precopy && !out->postcopy_started);
 	if ((r = pthread_create(&th, NULL, migrate_thread, j)) != 0) {
 		mig_job_watch_finish(&w, 0, &out->completed);
 		virTypedParamsFree(j->params, j->nparams);
@@ -415,6 +431,8 @@ int mig_run_flags(struct mig_ctx *c, struct mig_outcome *out,
 		return -1;
 	}
 	pthread_join(th, NULL);
+	if (mig_job_watch_switched(&w))
+		out->postcopy_started = true;
 	virTypedParamsFree(j->params, j->nparams);
 	out->rc = j->rc;
 	memcpy(out->error, j->error, sizeof(out->error));
