@@ -194,7 +194,6 @@ static void conn_pump(struct relay *r, struct conn *c)
 		conn_fail(r, c, errno, "epoll");
 }
 
-
 static bool refuse_peer(struct relay *r, struct relay_listener *l,
 			const struct peer_info *p)
 {

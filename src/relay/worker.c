@@ -104,11 +104,6 @@ static int watch_sock(struct worker *w, int op, bool client)
 	return pump_watch(w->p, w->epfd, op, client, data);
 }
 
-static int rewatch(struct worker *w, bool client)
-{
-	return watch_sock(w, EPOLL_CTL_MOD, client);
-}
-
 /* Pump until finished, failed or stopped. Returns the result. */
 static void serve(struct worker *w)
 {
@@ -126,7 +121,8 @@ static void serve(struct worker *w)
 		}
 		if (st == PUMP_DONE)
 			return;
-		if (st == PUMP_IDLE && (rewatch(w, true) < 0 || rewatch(w, false) < 0)) {
+		if (st == PUMP_IDLE && (watch_sock(w, EPOLL_CTL_MOD, true) < 0 ||
+					watch_sock(w, EPOLL_CTL_MOD, false) < 0)) {
 			w->res.err = errno;
 			w->res.where = "epoll";
 			return;
